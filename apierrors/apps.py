@@ -1,0 +1,28 @@
+"""App configuration: every import with side effects happens in ready()."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class APIErrorsConfig(AppConfig):
+    name = "apierrors"
+    verbose_name = _("API errors")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.core.signals import setting_changed
+        from django.db.models.signals import post_delete, post_migrate, post_save
+
+        # Registers the system checks.
+        from apierrors import checks  # noqa: F401
+        from apierrors.catalog import bump_version
+        from apierrors.conf import reload_settings
+        from apierrors.models import ErrorCode
+        from apierrors.sync import sync_after_migrate
+
+        setting_changed.connect(reload_settings, dispatch_uid="apierrors.reload_settings")
+        post_save.connect(bump_version, sender=ErrorCode, dispatch_uid="apierrors.bump_on_save")
+        post_delete.connect(bump_version, sender=ErrorCode, dispatch_uid="apierrors.bump_on_delete")
+        post_migrate.connect(sync_after_migrate, sender=self, dispatch_uid="apierrors.sync")

@@ -1,0 +1,219 @@
+"""The catalog as the handler reads it: (code, language) -> Entry, from memory when warm."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from dataclasses import dataclass, replace
+from typing import Any, Final
+
+from django.core.cache import caches
+from django.db import DatabaseError
+from django.utils import translation
+from modeltranslation.utils import build_localized_fieldname
+
+from apierrors.conf import apierrors_settings
+from apierrors.language import default_language
+from apierrors.models import TRANSLATED_FIELDS, ErrorCode, normalize_code
+
+logger = logging.getLogger("apierrors")
+
+VERSION_KEY: Final = "apierrors:catalog:version"
+
+# The shipped entry whose generic text answers a code the catalog lacks, by HTTP status.
+GENERIC_CODES: Final[dict[int, str]] = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "not_allowed",
+    406: "not_acceptable",
+    408: "request_timeout",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "unprocessable_entity",
+    429: "too_many_requests",
+    500: "server_error",
+    502: "bad_gateway",
+    503: "service_unavailable",
+    504: "gateway_timeout",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One catalog entry in one language, as the formats see it."""
+
+    code: str
+    status_code: int
+    category: str
+    title: str
+    message: str
+    action: str
+    is_public: bool
+    is_retryable: bool
+    doc_url: str
+    language: str
+    # False when the catalog has no active entry for the code and generic text stands in.
+    is_known: bool = True
+
+
+class Catalog:
+    """All entries of one process, reloaded when the shared version key moves."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._version: str | None = None
+        self._rows: dict[str, dict[str, Any]] | None = None
+        self._entries: dict[tuple[str, str], Entry | None] = {}
+
+    # Loading -----------------------------------------------------------------------------
+
+    def _current_version(self) -> str | None:
+        try:
+            cache = caches[apierrors_settings.CACHE_ALIAS]
+            version = cache.get(VERSION_KEY)
+            if version is None:
+                cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+                version = cache.get(VERSION_KEY)
+            return version
+        except Exception:
+            # A cache that is down must not turn an error into a crash; keep what we have.
+            logger.warning("apierrors: catalog version unreadable from cache", exc_info=True)
+            return self._version
+
+    def _rows_for(self, version: str | None) -> dict[str, dict[str, Any]] | None:
+        if self._rows is not None and version == self._version:
+            return self._rows
+        try:
+            rows = {row["code"]: row for row in ErrorCode.objects.rewrite(False).values()}
+        except DatabaseError:
+            logger.warning(
+                "apierrors: catalog unreadable, answering from the shipped defaults", exc_info=True
+            )
+            return None
+        with self._lock:
+            self._rows, self._version, self._entries = rows, version, {}
+        return rows
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._rows, self._version, self._entries = None, None, {}
+
+    # Lookup ------------------------------------------------------------------------------
+
+    def lookup(self, code: str, language: str) -> Entry | None:
+        """The active entry for ``code`` in ``language``, or None when the catalog lacks it."""
+        code = normalize_code(code)
+        rows = self._rows_for(self._current_version())
+        if rows is None:
+            return shipped_entry(code, language)
+        key = (code, language)
+        try:
+            return self._entries[key]
+        except KeyError:
+            pass
+        row = rows.get(code)
+        entry = _entry_from_row(row, language) if row is not None and row["is_active"] else None
+        self._entries[key] = entry
+        return entry
+
+    def exists(self, code: str) -> bool:
+        """Whether the catalog has a row for ``code``, active or not (drafts included)."""
+        rows = self._rows if self._rows is not None else {}
+        return normalize_code(code) in rows
+
+    def generic(self, code: str, status_code: int, language: str) -> Entry:
+        """Generic text for ``status_code``, answering ``code``; never shows exception text."""
+        generic_code = GENERIC_CODES.get(status_code) or (
+            "server_error" if status_code >= 500 else "bad_request"
+        )
+        base = (
+            self.lookup(generic_code, language)
+            or shipped_entry(generic_code, language)
+            or LAST_RESORT
+        )
+        return replace(
+            base,
+            code=normalize_code(code),
+            status_code=status_code,
+            is_public=False,
+            is_known=False,
+        )
+
+
+def _text(row: dict[str, Any], field: str, language: str) -> str:
+    """A translated field, falling back per field: the language, the default one, the base."""
+    for lang in (language, default_language()):
+        value = row.get(build_localized_fieldname(field, lang))
+        if value:
+            return value
+    return row.get(field) or ""
+
+
+def _entry_from_row(row: dict[str, Any], language: str) -> Entry:
+    return Entry(
+        code=row["code"],
+        status_code=row["status_code"],
+        category=row["category"],
+        title=_text(row, "title", language),
+        message=_text(row, "message", language),
+        action=_text(row, "action", language),
+        is_public=row["is_public"],
+        is_retryable=row["is_retryable"],
+        doc_url=row["doc_url"],
+        language=language,
+    )
+
+
+def shipped_entry(code: str, language: str) -> Entry | None:
+    """An entry of the default catalog, translated from the shipped gettext catalogs."""
+    from apierrors.defaults import DEFAULTS_BY_CODE
+
+    shipped = DEFAULTS_BY_CODE.get(normalize_code(code))
+    if shipped is None:
+        return None
+    with translation.override(language):
+        texts = {
+            field: str(translation.gettext(shipped[field])) if shipped[field] else ""
+            for field in TRANSLATED_FIELDS
+        }
+    return Entry(
+        code=shipped["code"],
+        status_code=shipped["status_code"],
+        category=shipped["category"],
+        is_public=shipped["is_public"],
+        is_retryable=shipped["is_retryable"],
+        doc_url=shipped.get("doc_url", ""),
+        language=language,
+        **texts,
+    )
+
+
+# Answers when even the shipped defaults cannot: the handler needs nothing else to reply.
+LAST_RESORT: Final = Entry(
+    code="server_error",
+    status_code=500,
+    category="server_error",
+    title="Internal Server Error",
+    message="An internal server error has occurred.",
+    action="Contact support with the error_id.",
+    is_public=False,
+    is_retryable=False,
+    doc_url="",
+    language="en",
+    is_known=False,
+)
+
+catalog = Catalog()
+
+
+def bump_version(**kwargs: Any) -> None:
+    """Receiver of ErrorCode saves and deletes: every process reloads on its next error."""
+    catalog.invalidate()
+    try:
+        caches[apierrors_settings.CACHE_ALIAS].set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    except Exception:
+        logger.warning("apierrors: could not publish the catalog version", exc_info=True)

@@ -1,0 +1,81 @@
+"""The APIERRORS settings: defaults in one place, read through one lazy object."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+SETTING_NAME: Final = "APIERRORS"
+
+DEFAULTS: Final[dict[str, Any]] = {
+    # Wire format of the whole site: a registered name or a dotted path to a Formatter class.
+    "FORMAT": "problem",
+    # URL prefix -> format; the longest matching prefix wins over FORMAT.
+    "FORMAT_BY_PATH": {},
+    # Paths whose errors the middleware answers in the API's format (non-DRF views, unknown URLs).
+    "API_PREFIXES": ["/api/"],
+    # Dotted exception class path -> catalog code; the most specific class in the MRO wins.
+    "EXCEPTION_CODES": {},
+    # Write an ErrorLog row for every error.
+    "LOG_ENABLED": True,
+    # Create a draft catalog entry when a code is raised that the catalog does not know.
+    "CREATE_DRAFTS": True,
+    # Header carrying the client's request id, echoed on every response.
+    "REQUEST_ID_HEADER": "X-Request-Id",
+    # Cache alias holding the catalog version; every process reloads its catalog when it moves.
+    "CACHE_ALIAS": "default",
+    # Longest echoed param value, in characters; longer values are cut.
+    "MAX_PARAM_LENGTH": 200,
+}
+
+# Settings holding dotted paths, imported once per settings object.
+IMPORT_STRINGS: Final = frozenset({"EXCEPTION_CODES"})
+
+
+class APIErrorsSettings:
+    """Attribute access to APIERRORS with defaults; dotted paths imported lazily, then cached."""
+
+    def __init__(self, user_settings: dict[str, Any] | None = None) -> None:
+        self._explicit = user_settings
+        self._cached: set[str] = set()
+
+    @property
+    def user_settings(self) -> dict[str, Any]:
+        if self._explicit is None:
+            self._explicit = getattr(settings, SETTING_NAME, {}) or {}
+        return self._explicit
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr not in DEFAULTS:
+            raise AttributeError(f"Invalid APIERRORS setting: {attr!r}")
+        value = self.user_settings.get(attr, DEFAULTS[attr])
+        if attr == "EXCEPTION_CODES":
+            value = {import_string(path): code for path, code in value.items()}
+        self._cached.add(attr)
+        setattr(self, attr, value)
+        return value
+
+    def reload(self) -> None:
+        for attr in self._cached:
+            delattr(self, attr)
+        self._cached.clear()
+        self._explicit = None
+
+
+apierrors_settings = APIErrorsSettings()
+
+
+def reload_settings(*, setting: str, **kwargs: Any) -> None:
+    """Receiver of ``setting_changed``: forget what was read, including derived caches."""
+    if setting == SETTING_NAME:
+        apierrors_settings.reload()
+        from apierrors import formats, resolve
+
+        formats.get_formatter.cache_clear()
+        resolve.exception_map.cache_clear()
+    elif setting in {"LANGUAGES", "LANGUAGE_CODE"}:
+        from apierrors import language
+
+        language.supported_languages.cache_clear()

@@ -1,0 +1,27 @@
+"""The catalog-style body: the HTTP status as ``code``, the catalog code as ``key``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apierrors.formats.base import ClientError, Formatter, dotted_path
+
+
+class CatalogFormatter(Formatter):
+    name = "catalog"
+
+    def body(self, error: ClientError) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "code": error.status_code,
+            "title": error.title,
+            "message": error.message,
+            "key": error.code,
+            "public": error.is_public,
+            "error_id": error.error_id,
+        }
+        if error.field_errors:
+            body["errors"] = [
+                {"field": dotted_path(item.path), "code": item.code, "message": item.message}
+                for item in error.field_errors
+            ]
+        return body

@@ -1,0 +1,207 @@
+"""The error pipeline: resolve, look up, compose, render, report, record. It never raises."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from django.core.signals import got_request_exception
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
+from django.utils.log import log_response
+from rest_framework.utils.encoders import JSONEncoder
+from rest_framework.views import set_rollback
+
+from apierrors import ids, language, log
+from apierrors.catalog import LAST_RESORT, Entry, catalog
+from apierrors.conf import apierrors_settings
+from apierrors.formats import ClientError, Formatter, formatter_for, get_formatter
+from apierrors.placeholders import fill
+from apierrors.resolve import Problem, resolve
+
+logger = logging.getLogger("apierrors")
+
+# Request attribute holding the request id the middleware chose.
+REQUEST_ID_ATTR = "request_id"
+
+
+class ErrorHandler:
+    """Turns one exception into one response. Each step may be overridden in a subclass."""
+
+    def __init__(self, exc: BaseException, request: Any, view: Any = None) -> None:
+        self.exc = exc
+        self.request = request
+        self.view = view
+        self.django_request: HttpRequest | None = getattr(request, "_request", request)
+        self.error_id = ids.new_error_id()
+
+    def run(self) -> HttpResponse:
+        problem = self.resolve()
+        lang = self.language()
+        entry = self.lookup(problem, lang)
+        formatter = self.formatter()
+        error = self.compose(problem, entry)
+        body = formatter.body(error)
+        response = self.render(formatter, problem, error, body)
+        self.report(problem, response)
+        self.record(problem, entry, error, body)
+        return response
+
+    # Steps -------------------------------------------------------------------------------
+
+    def resolve(self) -> Problem:
+        return resolve(self.exc)
+
+    def language(self) -> str:
+        return language.negotiate(self.django_request)
+
+    def lookup(self, problem: Problem, lang: str) -> Entry:
+        entry = catalog.lookup(problem.code, lang)
+        if entry is None:
+            return catalog.generic(problem.code, problem.status_code or 500, lang)
+        return entry
+
+    def formatter(self) -> Formatter:
+        path = getattr(self.django_request, "path", "") or ""
+        return formatter_for(path, self.view)
+
+    def request_id(self) -> str:
+        existing = getattr(self.django_request, REQUEST_ID_ATTR, None)
+        if existing:
+            return str(existing)
+        header = (
+            self.django_request.headers.get(apierrors_settings.REQUEST_ID_HEADER)
+            if self.django_request is not None
+            else None
+        )
+        return ids.valid_request_id(header) or ids.new_request_id()
+
+    def compose(self, problem: Problem, entry: Entry) -> ClientError:
+        """Decide what the client may see: exception text only for public entries."""
+        status_code = problem.status_code or entry.status_code
+        if problem.detail and entry.is_public and entry.is_known:
+            message = problem.detail
+        else:
+            message = fill(entry.message, problem.params)
+        return ClientError(
+            code=entry.code if entry.is_known else problem.code.lower(),
+            status_code=status_code,
+            category=entry.category,
+            title=fill(entry.title, problem.params),
+            message=message,
+            action=fill(entry.action, problem.params),
+            is_public=entry.is_public,
+            is_retryable=entry.is_retryable,
+            doc_url=entry.doc_url,
+            error_id=self.error_id,
+            request_id=self.request_id(),
+            language=entry.language,
+            instance=getattr(self.django_request, "path", "") or "",
+            params=problem.params,
+            field_errors=tuple(problem.field_errors),
+        )
+
+    def render(
+        self, formatter: Formatter, problem: Problem, error: ClientError, body: dict[str, Any]
+    ) -> HttpResponse:
+        response = HttpResponse(
+            json.dumps(body, cls=JSONEncoder, ensure_ascii=False, separators=(",", ":")),
+            status=formatter.status_code(error),
+            content_type=formatter.media_type,
+        )
+        headers = {
+            "X-Error-Id": error.error_id,
+            "X-Request-Id": error.request_id,
+            "Content-Language": error.language,
+        }
+        if error.is_retryable and error.status_code == 503:
+            headers["Retry-After"] = "1"
+        headers.update(problem.headers)
+        headers.update(formatter.headers(error))
+        for name, value in headers.items():
+            response[name] = value
+        patch_vary_headers(response, ["Accept-Language"])
+        response.apierrors_error_id = error.error_id  # type: ignore[attr-defined]
+        return response
+
+    def report(self, problem: Problem, response: HttpResponse) -> None:
+        """Server errors behave as Django's: the signal Sentry listens to, and django.request."""
+        if response.status_code < 500 or self.django_request is None:
+            return
+        got_request_exception.send(sender=None, request=self.django_request)
+        log_response(
+            "%s: %s",
+            response.reason_phrase,
+            self.django_request.path,
+            response=response,
+            request=self.django_request,
+            exception=self.exc,
+        )
+
+    def record(
+        self, problem: Problem, entry: Entry, error: ClientError, body: dict[str, Any]
+    ) -> None:
+        item = log.build_record(problem, error, body, self.request)
+        item["create_draft"] = not entry.is_known and not catalog.exists(problem.code)
+        log.record(item, self.request)
+
+
+def handle(exc: BaseException, request: Any, view: Any = None) -> HttpResponse:
+    """Run the pipeline; if it fails, answer from the last resort, which needs nothing."""
+    handler = ErrorHandler(exc, request, view)
+    try:
+        return handler.run()
+    except Exception as failure:
+        logger.exception("apierrors: the error handler failed while answering %r", exc)
+        return last_resort(handler, failure)
+
+
+def last_resort(handler: ErrorHandler, failure: BaseException) -> HttpResponse:
+    """A 500 in the site's format with an error_id, built without database, cache or catalog."""
+    error_id = handler.error_id
+    request_id = getattr(handler.django_request, REQUEST_ID_ATTR, None) or ids.new_request_id()
+    error = ClientError(
+        code=LAST_RESORT.code,
+        status_code=LAST_RESORT.status_code,
+        category=LAST_RESORT.category,
+        title=LAST_RESORT.title,
+        message=LAST_RESORT.message,
+        action=LAST_RESORT.action,
+        is_public=False,
+        is_retryable=False,
+        doc_url="",
+        error_id=error_id,
+        request_id=str(request_id),
+        language=LAST_RESORT.language,
+        instance="",
+    )
+    try:
+        formatter = handler.formatter()
+        body = formatter.body(error)
+        content_type = formatter.media_type
+    except Exception:
+        formatter = get_formatter("problem")
+        body = formatter.body(error)
+        content_type = formatter.media_type
+    response = HttpResponse(json.dumps(body), status=500, content_type=content_type)
+    response["X-Error-Id"] = error_id
+    response["X-Request-Id"] = str(request_id)
+    response["Content-Language"] = "en"
+    logger.error(
+        "apierrors error_id=%s answered by the last resort: %s: %s (original %s: %s)",
+        error_id,
+        type(failure).__name__,
+        failure,
+        type(handler.exc).__name__,
+        handler.exc,
+        extra={"error_id": error_id},
+    )
+    return response
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse:
+    """DRF's EXCEPTION_HANDLER: every exception answered from the catalog; the view rolled back."""
+    response = handle(exc, context.get("request"), context.get("view"))
+    set_rollback()
+    return response

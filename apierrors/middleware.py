@@ -1,0 +1,58 @@
+"""Request ids; errors of non-DRF views under API paths; log rows written after the view."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import Http404, HttpRequest, HttpResponse
+
+from apierrors import ids, log
+from apierrors.conf import apierrors_settings
+from apierrors.handler import REQUEST_ID_ATTR, handle
+
+
+def is_api_path(path: str) -> bool:
+    return any(path.startswith(prefix) for prefix in apierrors_settings.API_PREFIXES)
+
+
+class APIErrorsMiddleware:
+    """Place it after the authentication middleware.
+
+    Rows are written here, after the view returned, because ATOMIC_REQUESTS wraps the view
+    alone: the view's transaction has been committed or rolled back by now, and the row
+    does not share its fate.
+    """
+
+    sync_capable = True
+    async_capable = False
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        header = request.headers.get(apierrors_settings.REQUEST_ID_HEADER)
+        request_id = ids.valid_request_id(header) or ids.new_request_id()
+        setattr(request, REQUEST_ID_ATTR, request_id)
+        pending: list[dict] = []
+        setattr(request, log.PENDING_ATTR, pending)
+        try:
+            response = self.get_response(request)
+            if (
+                response.status_code == 404
+                and request.resolver_match is None
+                and not hasattr(response, "apierrors_error_id")
+                and is_api_path(request.path_info)
+            ):
+                # No URL matched: Django answered with its HTML page before any view ran.
+                response = handle(Http404(), request)
+            response.headers.setdefault(apierrors_settings.REQUEST_ID_HEADER, request_id)
+        finally:
+            # Detach before writing, so a record made while writing cannot loop back here.
+            delattr(request, log.PENDING_ATTR)
+            log.write(pending)
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_api_path(request.path_info):
+            return None
+        return handle(exception, request)

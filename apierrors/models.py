@@ -1,0 +1,158 @@
+"""The catalog of error codes and the log of errors served."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+from apierrors.placeholders import validate_template
+
+
+class Category(models.TextChoices):
+    INVALID_REQUEST = "invalid_request", _("Invalid request")
+    AUTHENTICATION_ERROR = "authentication_error", _("Authentication error")
+    AUTHORIZATION_ERROR = "authorization_error", _("Authorization error")
+    RESOURCE_NOT_FOUND = "resource_not_found", _("Resource not found")
+    CONFLICT = "conflict", _("Conflict")
+    RATE_LIMIT = "rate_limit", _("Rate limit")
+    SERVER_ERROR = "server_error", _("Server error")
+
+
+# Texts shipped with the app that staff may edit; apierrors_sync only updates what they left alone.
+TRANSLATED_FIELDS = ("title", "message", "action")
+SHIPPED_FIELDS = (
+    "status_code",
+    "category",
+    *TRANSLATED_FIELDS,
+    "is_public",
+    "is_retryable",
+)
+
+
+def normalize_code(code: str) -> str:
+    """Catalog codes are slugs matched case-insensitively; they are stored in lower case."""
+    return str(code).strip().lower()
+
+
+class ErrorCode(models.Model):
+    code = models.SlugField(
+        _("code"),
+        max_length=100,
+        unique=True,
+        help_text=_("Machine-readable code, matched case-insensitively (invalid_product_id)."),
+    )
+    status_code = models.PositiveSmallIntegerField(
+        _("HTTP status"),
+        validators=[MinValueValidator(400), MaxValueValidator(599)],
+        help_text=_("The HTTP status of the response, from 400 to 599."),
+    )
+    category = models.CharField(
+        _("category"), max_length=40, choices=Category.choices, default=Category.INVALID_REQUEST
+    )
+    title = models.CharField(_("title"), max_length=200, validators=[validate_template])
+    message = models.TextField(
+        _("message"),
+        validators=[validate_template],
+        help_text=_(
+            "What the client is told. {name} is replaced by the error's param of that name."
+        ),
+    )
+    action = models.TextField(
+        _("action"),
+        blank=True,
+        validators=[validate_template],
+        help_text=_("What the client can do about it."),
+    )
+    is_public = models.BooleanField(
+        _("public"),
+        default=True,
+        help_text=_(
+            "Whether text carried by the exception may reach the client. When off, the client "
+            "only ever sees this entry's own title and message."
+        ),
+    )
+    is_retryable = models.BooleanField(
+        _("retryable"), default=False, help_text=_("Whether the same request may succeed later.")
+    )
+    doc_url = models.URLField(_("documentation URL"), max_length=500, blank=True)
+    is_active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_("Inactive entries are answered with the generic text of their status."),
+    )
+    is_draft = models.BooleanField(
+        _("draft"),
+        default=False,
+        help_text=_("Created automatically for a code that was raised but not yet described."),
+    )
+    shipped_values = models.JSONField(
+        _("shipped values"),
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "The values last loaded from the default catalog; "
+            "fields still equal to them were not edited."
+        ),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("error code")
+        verbose_name_plural = _("error codes")
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(Lower("code"), name="apierrors_errorcode_code_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(status_code__gte=400, status_code__lte=599),
+                name="apierrors_errorcode_status_code_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.code = normalize_code(self.code)
+        super().save(*args, **kwargs)
+
+
+class ErrorLog(models.Model):
+    error_id = models.CharField(_("error_id"), max_length=32, unique=True)
+    code = models.CharField(_("code"), max_length=100, db_index=True)
+    status_code = models.PositiveSmallIntegerField(_("HTTP status"))
+    method = models.CharField(_("method"), max_length=16, blank=True)
+    path = models.TextField(_("path"), blank=True)
+    query_string = models.TextField(_("query string"), blank=True)
+    request_id = models.CharField(_("request id"), max_length=128, blank=True, db_index=True)
+    user_pk = models.CharField(_("user id"), max_length=64, blank=True)
+    username = models.CharField(_("user"), max_length=150, blank=True, db_index=True)
+    language = models.CharField(_("language"), max_length=16, blank=True)
+    exception_class = models.CharField(_("exception class"), max_length=255, blank=True)
+    exception_message = models.TextField(_("exception message"), blank=True)
+    traceback = models.TextField(_("traceback"), blank=True)
+    params = models.JSONField(_("params"), default=dict, blank=True)
+    field_errors = models.JSONField(_("field errors"), default=list, blank=True)
+    request_headers = models.JSONField(_("request headers"), default=dict, blank=True)
+    request_body = models.JSONField(_("request body"), null=True, blank=True)
+    response_body = models.JSONField(_("response body"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("error log entry")
+        verbose_name_plural = _("error log")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["code", "-created_at"], name="apierrors_log_code_created"),
+            models.Index(
+                fields=["status_code", "-created_at"], name="apierrors_log_status_created"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.error_id

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The whole test suite; DATABASE_URL and REDIS_URL, when set, point it at PostgreSQL and Redis.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,77 @@
+"""Shared fixtures: an API client that answers errors instead of raising them, and log helpers."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from rest_framework.test import APIClient
+
+from apierrors.catalog import catalog
+from apierrors.models import ErrorLog
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_catalog_cache():
+    """Each test starts with a cold catalog, as a new process would."""
+    catalog.invalidate()
+    cache.clear()
+    yield
+    catalog.invalidate()
+
+
+@pytest.fixture
+def atomic_requests():
+    """ATOMIC_REQUESTS on, as the demo and many sites run."""
+    connection.settings_dict["ATOMIC_REQUESTS"] = True
+    yield
+    connection.settings_dict["ATOMIC_REQUESTS"] = False
+
+
+@pytest.fixture
+def client() -> APIClient:
+    return APIClient(raise_request_exception=False)
+
+
+@pytest.fixture
+def api_key_client() -> APIClient:
+    client = APIClient(raise_request_exception=False)
+    client.credentials(HTTP_AUTHORIZATION="Bearer demo-key-123")
+    return client
+
+
+def log_row(response: Any) -> ErrorLog:
+    """The one ErrorLog row of a response, found by the error_id it carries."""
+    return ErrorLog.objects.get(error_id=response["X-Error-Id"])
+
+
+def stable(body: Any, response: Any) -> Any:
+    """The body with this response's unguessable ids replaced by placeholders."""
+    text = json.dumps(body, ensure_ascii=False, sort_keys=False)
+    text = text.replace(response["X-Error-Id"], "<error_id>")
+    return json.loads(text)
+
+
+def assert_golden(name: str, response: Any) -> None:
+    """Compare a response's status, content type and body with tests/golden/<name>.json.
+
+    UPDATE_GOLDEN=1 writes missing files; an existing file is never overwritten silently.
+    """
+    path = GOLDEN / f"{name}.json"
+    actual = {
+        "status": response.status_code,
+        "content_type": response["Content-Type"],
+        "body": stable(json.loads(response.content), response),
+    }
+    if not path.exists() and os.environ.get("UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(actual, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    expected = json.loads(path.read_text(encoding="utf-8"))
+    assert actual == expected

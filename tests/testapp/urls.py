@@ -1,0 +1,13 @@
+from django.urls import path
+
+from tests.testapp import views
+
+urlpatterns = [
+    path("raise/<str:kind>/", views.RaiseView.as_view()),
+    path("orders/", views.OrderView.as_view()),
+    path("protected/", views.ProtectedView.as_view()),
+    path("write/<str:kind>/", views.WidgetWriteView.as_view()),
+    path("override/<str:kind>/", views.FormatOverrideView.as_view()),
+    path("plain/<str:kind>/", views.plain_raise),
+    path("plain-write/<str:kind>/", views.plain_write),
+]

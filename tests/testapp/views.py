@@ -1,0 +1,148 @@
+"""One view per failure mode: each raises what its name says."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.core import exceptions as django_exceptions
+from django.db import DatabaseError, OperationalError
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions as drf_exceptions
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apierrors import APIError
+from project.booking.auth import APIKeyAuthentication
+from tests.testapp.exceptions import UpstreamSlowTimeout, UpstreamTimeout
+from tests.testapp.models import Part, Widget
+from tests.testapp.serializers import OrderSerializer
+
+
+def raising(factory: Callable[[], BaseException]) -> Callable[[], None]:
+    def raiser() -> None:
+        raise factory()
+
+    return raiser
+
+
+def _integrity() -> None:
+    Widget.objects.create(name="twin")
+    Widget.objects.create(name="twin")
+
+
+def _protected() -> None:
+    widget = Widget.objects.create(name="held")
+    Part.objects.create(widget=widget)
+    widget.delete()
+
+
+def _multiple() -> None:
+    Widget.objects.create(name="a")
+    Widget.objects.create(name="b")
+    Widget.objects.get(size=1)
+
+
+def _model_clean() -> None:
+    Widget(name="neg", size=-1).full_clean()
+
+
+def _crash() -> None:
+    raise RuntimeError("secret internals: password=hunter2 at /srv/app/settings.py")
+
+
+RAISERS: dict[str, Callable[[], None]] = {
+    "api_error": raising(lambda: APIError("INVALID_PRODUCT_ID", productId="123")),
+    "api_error_detail": raising(
+        lambda: APIError("invalid_product_id", detail="Product 123 is retired.", productId="123")
+    ),
+    "api_error_status": raising(lambda: APIError("conflict", status=423)),
+    "unknown_code": raising(lambda: APIError("no_such_code", where="here")),
+    "parse": raising(lambda: drf_exceptions.ParseError("JSON parse error - Expecting value")),
+    "authentication_failed": raising(lambda: drf_exceptions.AuthenticationFailed()),
+    "permission_denied": raising(lambda: drf_exceptions.PermissionDenied()),
+    "not_found": raising(lambda: drf_exceptions.NotFound()),
+    "not_found_custom": raising(lambda: drf_exceptions.NotFound("No widget 7.")),
+    "not_found_coded": raising(lambda: drf_exceptions.NotFound(code="booking_not_found")),
+    "not_acceptable": raising(lambda: drf_exceptions.NotAcceptable()),
+    "unsupported_media_type": raising(lambda: drf_exceptions.UnsupportedMediaType("text/csv")),
+    "throttled": raising(lambda: drf_exceptions.Throttled(wait=41.2)),
+    "http404": raising(lambda: Http404("No Widget matches the given query.")),
+    "django_permission_denied": raising(lambda: django_exceptions.PermissionDenied("staff only")),
+    "does_not_exist": lambda: Widget.objects.get(pk=999_999),
+    "model_clean": _model_clean,
+    "integrity": _integrity,
+    "protected": _protected,
+    "multiple": _multiple,
+    "too_big": raising(lambda: django_exceptions.RequestDataTooBig("too big")),
+    "operational": raising(lambda: OperationalError("could not connect to server at 10.0.0.5")),
+    "database": raising(lambda: DatabaseError("relation does not exist")),
+    "configured": raising(lambda: UpstreamTimeout("https://user:pw@upstream/")),
+    "configured_subclass": raising(lambda: UpstreamSlowTimeout("slow")),
+    "crash": _crash,
+}
+
+
+class RaiseView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    def dispatch_kind(self, kind: str) -> Response:
+        raiser = RAISERS.get(kind)
+        if raiser is None:
+            return Response({"unknown": kind}, status=200)
+        raiser()
+        return Response({"ok": True})
+
+    def get(self, request: Request, kind: str) -> Response:
+        return self.dispatch_kind(kind)
+
+    def post(self, request: Request, kind: str) -> Response:
+        return self.dispatch_kind(kind)
+
+
+class OrderView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    def post(self, request: Request) -> Response:
+        many = isinstance(request.data, list)
+        serializer = OrderSerializer(data=request.data, many=many)
+        serializer.is_valid(raise_exception=True)
+        return Response(serializer.data, status=201)
+
+
+class ProtectedView(APIView):
+    authentication_classes = [APIKeyAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request: Request) -> Response:
+        return Response({"ok": True})
+
+
+class WidgetWriteView(APIView):
+    """Writes a row, then fails: under ATOMIC_REQUESTS the row must be rolled back."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    def post(self, request: Request, kind: str) -> Response:
+        Widget.objects.create(name=f"written-{kind}")
+        RAISERS[kind]()
+        return Response({"ok": True})
+
+
+class FormatOverrideView(RaiseView):
+    error_format = "catalog"
+
+
+def plain_raise(request: HttpRequest, kind: str) -> JsonResponse:
+    RAISERS[kind]()
+    return JsonResponse({"ok": True})
+
+
+def plain_write(request: HttpRequest, kind: str) -> JsonResponse:
+    Widget.objects.create(name=f"plain-{kind}")
+    RAISERS[kind]()
+    return JsonResponse({"ok": True})
