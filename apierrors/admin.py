@@ -79,7 +79,7 @@ class ErrorLogAdmin(admin.ModelAdmin):
         "username",
         "request_id",
     ]
-    list_filter = ["status_code", "method", "created_at"]
+    list_filter = ["status_code", "code", "method", "created_at"]
     date_hierarchy = "created_at"
     search_fields = ["=request_id", "=code", "path", "=username"]
     search_help_text = _("Paste an error_id or a request id; or a code, a user or part of a path.")

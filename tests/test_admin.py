@@ -137,3 +137,16 @@ def test_staff_with_view_permission_sees_the_log(client, django_user_model):
     html = client.get(f"/admin/apierrors/errorlog/{row.pk}/change/").content.decode()
 
     assert "RuntimeError: secret internals" in html
+
+
+def test_log_filters_by_code_and_status(admin_client, client):
+    client.get("/api/t/raise/not_found/")
+    client.get("/api/t/raise/crash/")
+
+    by_code = admin_client.get("/admin/apierrors/errorlog/", {"code": "not_found"}).content.decode()
+    by_status = admin_client.get(
+        "/admin/apierrors/errorlog/", {"status_code": "500"}
+    ).content.decode()
+
+    assert len(result_ids(by_code)) == 1 and "/api/t/raise/not_found/" in by_code
+    assert len(result_ids(by_status)) == 1 and "/api/t/raise/crash/" in by_status
