@@ -78,7 +78,7 @@ class Catalog:
             if version is None:
                 cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
                 version = cache.get(VERSION_KEY)
-            return version
+            return None if version is None else str(version)
         except Exception:
             # A cache that is down must not turn an error into a crash; keep what we have.
             logger.warning("apierrors: catalog version unreadable from cache", exc_info=True)
@@ -149,8 +149,8 @@ def _text(row: dict[str, Any], field: str, language: str) -> str:
     for lang in (language, default_language()):
         value = row.get(build_localized_fieldname(field, lang))
         if value:
-            return value
-    return row.get(field) or ""
+            return str(value)
+    return str(row.get(field) or "")
 
 
 def _entry_from_row(row: dict[str, Any], language: str) -> Entry:
@@ -188,7 +188,9 @@ def shipped_entry(code: str, language: str) -> Entry | None:
         is_retryable=shipped["is_retryable"],
         doc_url=shipped.get("doc_url", ""),
         language=language,
-        **texts,
+        title=texts["title"],
+        message=texts["message"],
+        action=texts["action"],
     )
 
 

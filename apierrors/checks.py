@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.apps.config import AppConfig
@@ -66,7 +67,9 @@ def _format_problem(value: Any) -> str | None:
 
 
 @register(Tags.compatibility)
-def check_settings(app_configs: list[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
+def check_settings(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> Sequence[CheckMessage]:
     from apierrors.formats import FORMATS
 
     user = getattr(settings, SETTING_NAME, {})
@@ -131,8 +134,8 @@ def check_settings(app_configs: list[AppConfig] | None = None, **kwargs: Any) ->
 
 @register(Tags.compatibility)
 def check_installation(
-    app_configs: list[AppConfig] | None = None, **kwargs: Any
-) -> list[CheckMessage]:
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> Sequence[CheckMessage]:
     messages: list[CheckMessage] = []
     apps = list(settings.INSTALLED_APPS)
     if "modeltranslation" not in apps or (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 
@@ -33,7 +34,7 @@ class APIErrorsMiddleware:
         header = request.headers.get(apierrors_settings.REQUEST_ID_HEADER)
         request_id = ids.valid_request_id(header) or ids.new_request_id()
         setattr(request, REQUEST_ID_ATTR, request_id)
-        pending: list[dict] = []
+        pending: list[dict[str, Any]] = []
         setattr(request, log.PENDING_ATTR, pending)
         try:
             response = self.get_response(request)

@@ -38,7 +38,7 @@ def normalize_code(code: str) -> str:
     return str(code).strip().lower()
 
 
-class ErrorCode(models.Model):
+class ErrorCode(models.Model):  # type: ignore[django-manager-missing]
     code = models.SlugField(
         _("code"),
         max_length=100,

@@ -126,8 +126,8 @@ def _drf_method(exc: drf_exceptions.MethodNotAllowed) -> Problem:
 
 def _drf_throttled(exc: drf_exceptions.Throttled) -> Problem:
     problem = _drf("too_many_requests", drf_exceptions.Throttled, keep_detail=False)(exc)
-    if exc.wait is not None:
-        wait = math.ceil(exc.wait)
+    if (seconds := getattr(exc, "wait", None)) is not None:
+        wait = math.ceil(seconds)
         problem.params["wait"] = wait
         problem.headers["Retry-After"] = str(wait)
     return problem

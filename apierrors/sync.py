@@ -68,7 +68,7 @@ def add_missing_columns(using: str = DEFAULT_DB_ALIAS) -> list[str]:
         with connection.schema_editor() as editor:
             for model_field in missing:
                 editor.add_field(ErrorCode, model_field)
-    return [model_field.column for model_field in missing]
+    return [str(model_field.column) for model_field in missing]
 
 
 def sync_catalog(using: str = DEFAULT_DB_ALIAS) -> SyncReport:

@@ -7,5 +7,5 @@ from typing import Any, Final
 from apierrors.defaults.catalog import DEFAULT_ENTRIES
 
 DEFAULTS_BY_CODE: Final[dict[str, dict[str, Any]]] = {
-    entry["code"]: entry for entry in DEFAULT_ENTRIES
-}  # type: ignore[misc]
+    str(entry["code"]): entry for entry in DEFAULT_ENTRIES
+}

@@ -40,7 +40,7 @@ def format_name_for(path: str, view: Any = None) -> str:
     for prefix, name in apierrors_settings.FORMAT_BY_PATH.items():
         if path.startswith(prefix) and len(prefix) > len(best):
             best, chosen = prefix, name
-    return chosen
+    return str(chosen)
 
 
 def formatter_for(path: str, view: Any = None) -> Formatter:
