@@ -20,9 +20,14 @@ class Codes:
     EXCEPTION_CODES = "apierrors.E004"
     API_PREFIXES = "apierrors.E005"
     APP_ORDER = "apierrors.E006"
+    FORMAT_OPTIONS = "apierrors.E101"
+    VIEW_FORMAT = "apierrors.E102"
+    CAMELCASE_FIELD_PATHS = "apierrors.E103"
+    RETRY_AFTER = "apierrors.E104"
     UNKNOWN_SETTING = "apierrors.W001"
     HANDLER = "apierrors.W002"
     MIDDLEWARE = "apierrors.W003"
+    FORMAT_BY_PATH_PREFIX = "apierrors.W101"
 
 
 class Messages:
@@ -32,6 +37,13 @@ class Messages:
     EXCEPTION_CODES = "APIERRORS['EXCEPTION_CODES'] key {value!r} cannot be used: {reason}."
     API_PREFIXES = "APIERRORS['API_PREFIXES'] must be a list of paths starting with '/'."
     APP_ORDER = "'modeltranslation' must be in INSTALLED_APPS, before 'django.contrib.admin'."
+    FORMAT_OPTIONS = "APIERRORS['FORMAT_OPTIONS'] cannot be used: {reason}."
+    VIEW_FORMAT = "The error format {value!r} of view {view} cannot be used: {reason}."
+    CAMELCASE_FIELD_PATHS = "APIERRORS['CAMELCASE_FIELD_PATHS'] must be True or False."
+    RETRY_AFTER = "APIERRORS['RETRY_AFTER'] must be a whole number of seconds, 0 or more."
+    FORMAT_BY_PATH_PREFIX = (
+        "APIERRORS['FORMAT_BY_PATH'] key {prefix!r} does not start with '/': no path matches it."
+    )
     UNKNOWN_SETTING = "APIERRORS has unknown keys: {keys}."
     HANDLER = "DRF's EXCEPTION_HANDLER is not apierrors.handler.exception_handler."
     MIDDLEWARE = "apierrors.middleware.APIErrorsMiddleware is not in MIDDLEWARE."
@@ -40,6 +52,14 @@ class Messages:
 class Hints:
     FORMAT = "Use one of {names}, or the dotted path of a subclass of apierrors.formats.Formatter."
     EXCEPTION_CODES = "Keys are dotted paths of exception classes; values are catalog codes."
+    FORMAT_OPTIONS = (
+        "Map a format name or dotted path to a dict of the options its formatter declares in "
+        "default_options, e.g. {'octo': {'keep_status': True}}."
+    )
+    VIEW_FORMAT = (
+        "Set the view's error_format (or @error_format) to one of {names}, or a dotted path."
+    )
+    FORMAT_BY_PATH_PREFIX = "Write prefixes as request paths, e.g. '/api/v2/'."
     APP_ORDER = "modeltranslation patches the admin: list it first, as its documentation says."
     UNKNOWN_SETTING = "Known keys: {keys}."
     HANDLER = (
@@ -52,8 +72,9 @@ class Hints:
     )
 
 
-def _format_problem(value: Any) -> str | None:
-    from apierrors.formats import load_formatter_class
+def _format_problem(value: Any, options: Any = None) -> str | None:
+    """Why ``value`` cannot answer errors, or None; ``options`` are its FORMAT_OPTIONS entry."""
+    from apierrors.formats import build_formatter, load_formatter_class
 
     if not isinstance(value, str):
         return "it is not a string"
@@ -63,7 +84,32 @@ def _format_problem(value: Any) -> str | None:
         return f"it cannot be imported ({exc})"
     except TypeError as exc:
         return str(exc)
+    if options is not None:
+        return None  # FORMAT_OPTIONS entries are checked on their own (E101).
+    try:
+        build_formatter(value, {})
+    except Exception as exc:
+        return f"it cannot be created ({exc})"
     return None
+
+
+def _format_options_problems(options: Any) -> list[str]:
+    from apierrors.formats import build_formatter
+
+    if not isinstance(options, dict):
+        return ["it must be a dict of format -> options"]
+    problems = []
+    for name, values in options.items():
+        if not isinstance(values, dict):
+            problems.append(f"the options of {name!r} must be a dict")
+        elif reason := _format_problem(name, values):
+            problems.append(f"{name!r}: {reason}")
+        else:
+            try:
+                build_formatter(name, values)
+            except Exception as exc:
+                problems.append(f"{name!r}: {exc}")
+    return problems
 
 
 @register(Tags.compatibility)
@@ -86,8 +132,10 @@ def check_settings(
                 id=Codes.UNKNOWN_SETTING,
             )
         )
+    format_options = user.get("FORMAT_OPTIONS", {})
+    options_of = format_options if isinstance(format_options, dict) else {}
     value = user.get("FORMAT", DEFAULTS["FORMAT"])
-    if reason := _format_problem(value):
+    if reason := _format_problem(value, options_of.get(value)):
         messages.append(
             Error(
                 Messages.FORMAT.format(value=value, reason=reason),
@@ -99,7 +147,15 @@ def check_settings(
     if not isinstance(by_path, dict):
         by_path = {"": by_path}
     for prefix, value in by_path.items():
-        if reason := _format_problem(value):
+        if isinstance(prefix, str) and not prefix.startswith("/"):
+            messages.append(
+                Warning(
+                    Messages.FORMAT_BY_PATH_PREFIX.format(prefix=prefix),
+                    hint=Hints.FORMAT_BY_PATH_PREFIX,
+                    id=Codes.FORMAT_BY_PATH_PREFIX,
+                )
+            )
+        if reason := _format_problem(value, options_of.get(value)):
             messages.append(
                 Error(
                     Messages.FORMAT_BY_PATH.format(prefix=prefix, value=value, reason=reason),
@@ -129,6 +185,75 @@ def check_settings(
         isinstance(prefix, str) and prefix.startswith("/") for prefix in prefixes
     ):
         messages.append(Error(Messages.API_PREFIXES, id=Codes.API_PREFIXES))
+    messages.extend(
+        Error(
+            Messages.FORMAT_OPTIONS.format(reason=reason),
+            hint=Hints.FORMAT_OPTIONS,
+            id=Codes.FORMAT_OPTIONS,
+        )
+        for reason in _format_options_problems(format_options)
+    )
+    if not isinstance(user.get("CAMELCASE_FIELD_PATHS", False), bool):
+        messages.append(Error(Messages.CAMELCASE_FIELD_PATHS, id=Codes.CAMELCASE_FIELD_PATHS))
+    retry_after = user.get("RETRY_AFTER", DEFAULTS["RETRY_AFTER"])
+    if isinstance(retry_after, bool) or not isinstance(retry_after, int) or retry_after < 0:
+        messages.append(Error(Messages.RETRY_AFTER, id=Codes.RETRY_AFTER))
+    return messages
+
+
+def _url_callbacks(patterns: list[Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """(route, view callback) of every URL pattern, nested includes included."""
+    from django.urls import URLPattern, URLResolver
+
+    found: list[tuple[str, Any]] = []
+    stack = [(prefix, pattern) for pattern in reversed(patterns)]
+    while stack:
+        route, pattern = stack.pop()
+        if isinstance(pattern, URLResolver):
+            stack.extend(
+                (route + str(pattern.pattern), child) for child in reversed(pattern.url_patterns)
+            )
+        elif isinstance(pattern, URLPattern):
+            found.append((route + str(pattern.pattern), pattern.callback))
+    return found
+
+
+@register(Tags.urls)
+def check_view_formats(
+    app_configs: list[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """Every error_format a view of the URLconf names must be usable, found at start-up."""
+    from django.urls import get_resolver
+
+    from apierrors.formats import FORMATS, view_error_format
+
+    user = getattr(settings, SETTING_NAME, {})
+    options_of = user.get("FORMAT_OPTIONS", {}) if isinstance(user, dict) else {}
+    options_of = options_of if isinstance(options_of, dict) else {}
+    try:
+        patterns = get_resolver().url_patterns
+    except Exception:
+        return []  # Django's own URL checks report a URLconf that does not load.
+    messages: list[CheckMessage] = []
+    seen: set[tuple[str, int]] = set()
+    for route, callback in _url_callbacks(list(patterns)):
+        name = view_error_format(callback)
+        if not name or (name, id(callback)) in seen:
+            continue
+        seen.add((name, id(callback)))
+        if reason := _format_problem(name, options_of.get(name)):
+            view = getattr(callback, "view_class", None) or callback
+            messages.append(
+                Error(
+                    Messages.VIEW_FORMAT.format(
+                        value=name,
+                        view=f"{view.__module__}.{view.__qualname__} (/{route})",
+                        reason=reason,
+                    ),
+                    hint=Hints.VIEW_FORMAT.format(names=", ".join(sorted(FORMATS))),
+                    id=Codes.VIEW_FORMAT,
+                )
+            )
     return messages
 
 

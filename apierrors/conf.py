@@ -14,6 +14,12 @@ DEFAULTS: Final[dict[str, Any]] = {
     "FORMAT": "problem",
     # URL prefix -> format; the longest matching prefix wins over FORMAT.
     "FORMAT_BY_PATH": {},
+    # Format name or dotted path -> options of that format, e.g. {"octo": {"keep_status": True}}.
+    "FORMAT_OPTIONS": {},
+    # Write field paths in camelCase (date_from -> dateFrom) for APIs that render camelCase JSON.
+    "CAMELCASE_FIELD_PATHS": False,
+    # Seconds sent in Retry-After with retryable 503 answers (throttling sends its own wait).
+    "RETRY_AFTER": 1,
     # Paths whose errors the middleware answers in the API's format (non-DRF views, unknown URLs).
     "API_PREFIXES": ["/api/"],
     # Dotted exception class path -> catalog code; the most specific class in the MRO wins.

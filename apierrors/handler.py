@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+from http.client import responses
 from typing import Any
 
 from django.core.signals import got_request_exception
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.log import log_response
 from rest_framework.utils.encoders import JSONEncoder
@@ -37,14 +39,14 @@ class ErrorHandler:
         self.error_id = ids.new_error_id()
 
     def run(self) -> HttpResponse:
-        problem = self.resolve()
+        formatter = self.formatter()
+        problem = formatter.adapt(self.resolve())
         lang = self.language()
         entry = self.lookup(problem, lang)
-        formatter = self.formatter()
         error = self.compose(problem, entry)
         body = formatter.body(error)
         response = self.render(formatter, problem, error, body)
-        self.report(problem, response)
+        self.report(error, response)
         self.record(problem, entry, error, body)
         return response
 
@@ -63,8 +65,13 @@ class ErrorHandler:
         return entry
 
     def formatter(self) -> Formatter:
+        """The view's own format (the DRF view, else the URL's callback), else by path."""
         path = getattr(self.django_request, "path", "") or ""
-        return formatter_for(path, self.view)
+        view = self.view
+        if view is None:
+            match = getattr(self.django_request, "resolver_match", None)
+            view = getattr(match, "func", None)
+        return formatter_for(path, view)
 
     def request_id(self) -> str:
         existing = getattr(self.django_request, REQUEST_ID_ATTR, None)
@@ -78,12 +85,18 @@ class ErrorHandler:
         return ids.valid_request_id(header) or ids.new_request_id()
 
     def compose(self, problem: Problem, entry: Entry) -> ClientError:
-        """Decide what the client may see: exception text only for public entries."""
+        """Decide what the client may see: exception text and params only for public entries."""
         status_code = problem.status_code or entry.status_code
-        if problem.detail and entry.is_public and entry.is_known:
+        shown = entry.is_public and entry.is_known
+        if problem.detail and shown:
             message = problem.detail
         else:
             message = fill(entry.message, problem.params)
+        drf_detail = ""
+        if shown and problem.drf_detail:
+            # DRF's default texts are lazy: they follow the response language.
+            with translation.override(entry.language):
+                drf_detail = str(problem.drf_detail)
         return ClientError(
             code=entry.code if entry.is_known else problem.code.lower(),
             status_code=status_code,
@@ -98,8 +111,10 @@ class ErrorHandler:
             request_id=self.request_id(),
             language=entry.language,
             instance=getattr(self.django_request, "path", "") or "",
-            params=problem.params,
+            params=problem.params if shown else {},
             field_errors=tuple(problem.field_errors),
+            drf_code=(problem.drf_code or "") if shown else "",
+            drf_detail=drf_detail,
         )
 
     def render(
@@ -116,7 +131,7 @@ class ErrorHandler:
             "Content-Language": error.language,
         }
         if error.is_retryable and error.status_code == 503:
-            headers["Retry-After"] = "1"
+            headers["Retry-After"] = str(apierrors_settings.RETRY_AFTER)
         headers.update(problem.headers)
         headers.update(formatter.headers(error))
         for name, value in headers.items():
@@ -125,17 +140,21 @@ class ErrorHandler:
         response.apierrors_error_id = error.error_id  # type: ignore[attr-defined]
         return response
 
-    def report(self, problem: Problem, response: HttpResponse) -> None:
-        """Server errors behave as Django's: the signal Sentry listens to, and django.request."""
-        if response.status_code < 500 or self.django_request is None:
+    def report(self, error: ClientError, response: HttpResponse) -> None:
+        """Server errors behave as Django's: the signal Sentry listens to, and django.request.
+
+        The error's own status decides, not the wire's: OCTO answers a crash with a 400.
+        """
+        if error.status_code < 500 or self.django_request is None:
             return
         got_request_exception.send(sender=None, request=self.django_request)
         log_response(
             "%s: %s",
-            response.reason_phrase,
+            responses.get(error.status_code, "Server Error"),
             self.django_request.path,
             response=response,
             request=self.django_request,
+            level="error",
             exception=self.exc,
         )
 
@@ -174,20 +193,21 @@ def last_resort(handler: ErrorHandler, failure: BaseException) -> HttpResponse:
         error_id=error_id,
         request_id=str(request_id),
         language=LAST_RESORT.language,
-        instance="",
+        instance=getattr(handler.django_request, "path", "") or "",
     )
     try:
         formatter = handler.formatter()
         body = formatter.body(error)
-        content_type = formatter.media_type
+        status = formatter.status_code(error)
     except Exception:
         formatter = get_formatter("problem")
         body = formatter.body(error)
-        content_type = formatter.media_type
-    response = HttpResponse(json.dumps(body), status=500, content_type=content_type)
+        status = formatter.status_code(error)
+    response = HttpResponse(json.dumps(body), status=status, content_type=formatter.media_type)
     response["X-Error-Id"] = error_id
     response["X-Request-Id"] = str(request_id)
     response["Content-Language"] = "en"
+    patch_vary_headers(response, ["Accept-Language"])
     logger.error(
         "apierrors error_id=%s answered by the last resort: %s: %s (original %s: %s)",
         error_id,

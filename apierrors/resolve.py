@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Final
 
 from django.core import exceptions as django_exceptions
 from django.db import DatabaseError, IntegrityError
@@ -17,7 +17,7 @@ from rest_framework import exceptions as drf_exceptions
 from rest_framework.settings import api_settings as drf_settings
 
 from apierrors.conf import apierrors_settings
-from apierrors.exceptions import APIError
+from apierrors.exceptions import APIError, placeholder
 
 PathPart = str | int
 
@@ -29,6 +29,10 @@ class FieldError:
     path: tuple[PathPart, ...]
     code: str
     message: str
+    # The message before its parameters were filled in, ``{{ name }}`` style; "" when the
+    # raiser gave none (the message is then its own template).
+    template: str = ""
+    parameters: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -45,6 +49,10 @@ class Problem:
     field_errors: list[FieldError] = field(default_factory=list)
     # Headers the client must get whatever the format: WWW-Authenticate, Retry-After.
     headers: dict[str, str] = field(default_factory=dict)
+    # The code and text DRF's own handler would have answered with, for formats that speak
+    # DRF's vocabulary (``standardized``); a lazy text is translated when composed.
+    drf_code: str | None = None
+    drf_detail: Any = None
 
 
 Resolver = Callable[[Any], Problem]
@@ -72,8 +80,16 @@ def flatten_drf_errors(detail: Any) -> list[FieldError]:
             ]
             stack.extend(reversed(children))
         elif node is not None and node != {}:
+            # violation() messages carry their template on the code, DRF's only survivor.
+            code = getattr(node, "code", None) or "invalid"
             errors.append(
-                FieldError(path, str(getattr(node, "code", None) or "invalid"), str(node))
+                FieldError(
+                    path,
+                    str(code),
+                    str(node),
+                    template=getattr(code, "template", ""),
+                    parameters=getattr(code, "parameters", {}),
+                )
             )
     return errors
 
@@ -98,15 +114,29 @@ def _custom_detail(exc: drf_exceptions.APIException) -> str | None:
     return str(detail)
 
 
+def _drf_native(exc: drf_exceptions.APIException) -> tuple[str, Any]:
+    """DRF's own code and text for ``exc``: its default text stays lazy, to be translated."""
+    detail = exc.detail
+    if isinstance(detail, list | dict):
+        return str(type(exc).default_code), type(exc).default_detail
+    code = str(getattr(detail, "code", None) or type(exc).default_code)
+    if str(detail) == str(exc.default_detail):
+        return code, exc.default_detail
+    return code, str(detail)
+
+
 def _drf(
     code: str, mapped: type[drf_exceptions.APIException], *, keep_detail: bool = True
 ) -> Resolver:
     def resolve(exc: drf_exceptions.APIException) -> Problem:
+        drf_code, drf_detail = _drf_native(exc)
         problem = Problem(
             code=_own_code(exc, mapped) or code,
             exc=exc,
             status_code=exc.status_code if exc.status_code != mapped.status_code else None,
             detail=_custom_detail(exc) if keep_detail else None,
+            drf_code=drf_code,
+            drf_detail=drf_detail,
         )
         if auth_header := getattr(exc, "auth_header", None):
             problem.headers["WWW-Authenticate"] = str(auth_header)
@@ -143,19 +173,54 @@ def _drf_generic(exc: drf_exceptions.APIException) -> Problem:
         code = GENERIC_CODES.get(
             exc.status_code, "server_error" if exc.status_code >= 500 else "bad_request"
         )
-    return Problem(code=str(code), exc=exc, status_code=exc.status_code, detail=_custom_detail(exc))
+    drf_code, drf_detail = _drf_native(exc)
+    return Problem(
+        code=str(code),
+        exc=exc,
+        status_code=exc.status_code,
+        detail=_custom_detail(exc),
+        drf_code=drf_code,
+        drf_detail=drf_detail,
+    )
 
 
 # Django -------------------------------------------------------------------------------------
 
 
-def _django_messages(error: django_exceptions.ValidationError) -> Iterator[tuple[str, str]]:
+# Django's ``%(name)s`` placeholders (any conversion), and its escaped ``%%``.
+_PERCENT_PLACEHOLDER: Final = re.compile(
+    r"%%|%\((?P<name>[A-Za-z_][A-Za-z0-9_]*)\)[#0 +-]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]"
+)
+
+
+def _as_template(message: str) -> str:
+    """Django's ``%(name)s`` message as a ``{{ name }}`` template, the one formats show."""
+    return _PERCENT_PLACEHOLDER.sub(
+        lambda match: "%" if match.group(0) == "%%" else placeholder(match.group("name")), message
+    )
+
+
+def _django_errors(
+    path: tuple[PathPart, ...], error: django_exceptions.ValidationError
+) -> Iterator[FieldError]:
+    """Each message of a Django ValidationError; named params keep the message's template."""
     for item in error.error_list:
-        message = item.message
-        if item.params:
-            with contextlib.suppress(TypeError, ValueError, KeyError):
-                message = message % item.params
-        yield str(item.code or "invalid"), str(message)
+        template = str(item.message)
+        code = str(item.code or "invalid")
+        try:
+            message = template % item.params if item.params else template
+        except (TypeError, ValueError, KeyError):
+            message = template
+        if isinstance(item.params, Mapping) and item.params and message != template:
+            yield FieldError(
+                path,
+                code,
+                message,
+                template=_as_template(template),
+                parameters=dict(item.params),
+            )
+        else:
+            yield FieldError(path, code, message)
 
 
 def _django_validation(exc: django_exceptions.ValidationError) -> Problem:
@@ -168,19 +233,28 @@ def _django_validation(exc: django_exceptions.ValidationError) -> Problem:
                 else name,
             )
             for error in field_errors:
-                errors.extend(
-                    FieldError(path, code, message) for code, message in _django_messages(error)
-                )
+                errors.extend(_django_errors(path, error))
     else:
-        errors.extend(FieldError((), code, message) for code, message in _django_messages(exc))
+        errors.extend(_django_errors((), exc))
     return Problem(code="validation_error", exc=exc, field_errors=errors)
 
 
-def _code(code: str) -> Resolver:
-    """An exception answered by a fixed catalog code, its own text never shown."""
+def _code(code: str, drf_equivalent: type[drf_exceptions.APIException] | None = None) -> Resolver:
+    """An exception answered by a fixed catalog code, its own text never shown.
+
+    ``drf_equivalent`` is the DRF exception DRF's own handler turns it into (Http404 ->
+    NotFound), whose default code and text formats in DRF's vocabulary show.
+    """
 
     def resolve(exc: BaseException) -> Problem:
-        return Problem(code=code, exc=exc)
+        if drf_equivalent is None:
+            return Problem(code=code, exc=exc)
+        return Problem(
+            code=code,
+            exc=exc,
+            drf_code=str(drf_equivalent.default_code),
+            drf_detail=drf_equivalent.default_detail,
+        )
 
     return resolve
 
@@ -212,9 +286,9 @@ BUILTIN_RESOLVERS: dict[type[BaseException], Resolver] = {
     ),
     drf_exceptions.Throttled: _drf_throttled,
     # Django
-    Http404: _code("not_found"),
-    django_exceptions.ObjectDoesNotExist: _code("not_found"),
-    django_exceptions.PermissionDenied: _code("forbidden"),
+    Http404: _code("not_found", drf_exceptions.NotFound),
+    django_exceptions.ObjectDoesNotExist: _code("not_found", drf_exceptions.NotFound),
+    django_exceptions.PermissionDenied: _code("forbidden", drf_exceptions.PermissionDenied),
     django_exceptions.ValidationError: _django_validation,
     django_exceptions.MultipleObjectsReturned: _code("sql_multiple_results_found"),
     django_exceptions.RequestDataTooBig: _code("payload_too_large"),
@@ -247,10 +321,31 @@ def resolve(exc: BaseException) -> Problem:
     else:
         problem = Problem(code="server_error", exc=exc)
     problem.params = _capped(problem.params)
+    camel = apierrors_settings.CAMELCASE_FIELD_PATHS
+    problem.field_errors = [
+        replace(
+            item,
+            path=tuple(camel_case(part) for part in item.path) if camel else item.path,
+            parameters=_capped(item.parameters),
+        )
+        if camel or item.parameters
+        else item
+        for item in problem.field_errors
+    ]
     return problem
 
 
-def _capped(params: dict[str, Any]) -> dict[str, Any]:
+def camel_case(part: PathPart) -> PathPart:
+    """``date_from`` -> ``dateFrom``, as camelCase renderers write keys; indexes stay ints."""
+    if not isinstance(part, str) or "_" not in part.strip("_"):
+        return part
+    stripped = part.lstrip("_")
+    lead = part[: len(part) - len(stripped)]
+    head, *rest = stripped.split("_")
+    return lead + head + "".join(word[:1].upper() + word[1:] for word in rest)
+
+
+def _capped(params: Mapping[str, Any]) -> dict[str, Any]:
     """Echoed values are the raiser's input, often the client's: keep them short and plain."""
     limit = apierrors_settings.MAX_PARAM_LENGTH
     capped: dict[str, Any] = {}

@@ -64,7 +64,7 @@ def test_non_public_entry_hides_the_raisers_detail(client):
 
     response = client.get("/api/t/raise/api_error_detail/")
 
-    assert response.json()["detail"] == "The Product ID was invalid or missing."
+    assert response.json()["detail"] == "The Product ID was invalid or missing"
 
 
 def test_placeholders_fill_from_params_only(client):
@@ -87,7 +87,7 @@ def test_missing_translation_falls_back_per_field(client):
 
     body = response.json()
     assert body["title"] == "Produit inconnu"
-    assert body["detail"] == "The Product ID was invalid or missing."
+    assert body["detail"] == "The Product ID was invalid or missing"
 
 
 def test_unreadable_catalog_answers_from_the_shipped_defaults(client, monkeypatch):
@@ -101,7 +101,7 @@ def test_unreadable_catalog_answers_from_the_shipped_defaults(client, monkeypatc
     response = client.get("/api/t/raise/api_error/", HTTP_ACCEPT_LANGUAGE="de")
 
     assert response.status_code == 400
-    assert response.json()["detail"] == "Die Produkt-ID ist ungültig oder fehlt."
+    assert response.json()["detail"] == "Die Produkt-ID ist ungültig oder fehlt"
 
 
 def test_codes_are_stored_lower_case_and_unique_case_insensitively():

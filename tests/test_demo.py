@@ -123,7 +123,7 @@ def test_catalog_style_prefix(api_key_client):
     assert response.json() == {
         "code": 400,
         "title": "Invalid Product ID",
-        "message": "The Product ID was invalid or missing.",
+        "message": "The Product ID was invalid or missing",
         "key": "invalid_product_id",
         "public": True,
         "error_id": response["X-Error-Id"],

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 # kind -> (status, code, client-visible detail)
 CASES = {
-    "api_error": (400, "invalid_product_id", "The Product ID was invalid or missing."),
+    "api_error": (400, "invalid_product_id", "The Product ID was invalid or missing"),
     "api_error_detail": (400, "invalid_product_id", "Product 123 is retired."),
     "api_error_status": (
         423,
@@ -146,7 +146,7 @@ def test_api_error_echoes_params_and_keeps_exact_body(client):
         "type": "about:blank",
         "title": "Invalid Product ID",
         "status": 400,
-        "detail": "The Product ID was invalid or missing.",
+        "detail": "The Product ID was invalid or missing",
         "instance": "/api/t/raise/api_error/",
         "code": "invalid_product_id",
         "error_id": response["X-Error-Id"],
@@ -317,7 +317,7 @@ def test_language_follows_accept_language(client):
     response = client.get("/api/t/raise/api_error/", HTTP_ACCEPT_LANGUAGE="fr-CA,fr;q=0.9,en;q=0.5")
 
     assert response["Content-Language"] == "fr"
-    assert response.json()["detail"] == "L'ID de produit est invalide ou manquant."
+    assert response.json()["detail"] == "L'ID de produit est invalide ou manquant"
     assert log_row(response).language == "fr"
 
 
@@ -337,7 +337,7 @@ def test_the_last_resort_answers_when_the_pipeline_fails(client, monkeypatch, ca
         "title": "Internal Server Error",
         "status": 500,
         "detail": "An internal server error has occurred.",
-        "instance": "",
+        "instance": "/api/t/raise/not_found/",
         "code": "server_error",
         "error_id": response["X-Error-Id"],
     }

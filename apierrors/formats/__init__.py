@@ -3,19 +3,37 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, Final
+from collections.abc import Callable
+from typing import Any, Final, TypeVar
 
 from django.utils.module_loading import import_string
 
 from apierrors.conf import apierrors_settings
 from apierrors.formats.base import ClientError, Formatter
 
-__all__ = ["FORMATS", "ClientError", "Formatter", "formatter_for", "get_formatter"]
+__all__ = [
+    "FORMATS",
+    "ClientError",
+    "Formatter",
+    "error_format",
+    "formatter_for",
+    "get_formatter",
+    "view_error_format",
+]
 
 FORMATS: Final[dict[str, str]] = {
     "problem": "apierrors.formats.problem.ProblemFormatter",
+    "octo": "apierrors.formats.octo.OctoFormatter",
+    "stripe": "apierrors.formats.stripe.StripeFormatter",
     "catalog": "apierrors.formats.catalog.CatalogFormatter",
+    "violations": "apierrors.formats.violations.ViolationsFormatter",
+    "standardized": "apierrors.formats.standardized.StandardizedFormatter",
 }
+
+# Attribute naming a view's own format, on a view class, a view function or its as_view().
+VIEW_ATTRIBUTE: Final = "error_format"
+
+ViewT = TypeVar("ViewT")
 
 
 def load_formatter_class(name: str) -> type[Formatter]:
@@ -23,18 +41,57 @@ def load_formatter_class(name: str) -> type[Formatter]:
     klass = import_string(FORMATS.get(name, name))
     if not (isinstance(klass, type) and issubclass(klass, Formatter)):
         raise TypeError(f"{name!r} is not a subclass of apierrors.formats.Formatter")
+    if klass.body is Formatter.body:
+        raise TypeError(f"{name!r} does not implement body()")
     return klass
+
+
+def build_formatter(name: str, options: dict[str, Any] | None = None) -> Formatter:
+    """The formatter for ``name`` with the site's FORMAT_OPTIONS for it (or ``options``)."""
+    if options is None:
+        options = dict(apierrors_settings.FORMAT_OPTIONS.get(name) or {})
+    return load_formatter_class(name)(**options)
 
 
 @functools.cache
 def get_formatter(name: str) -> Formatter:
-    return load_formatter_class(name)()
+    return build_formatter(name)
+
+
+def error_format(name: str) -> Callable[[ViewT], ViewT]:
+    """Decorator choosing a view's format: a view class, an ``@api_view`` or a plain view.
+
+    ``@error_format("octo")`` above ``@api_view(...)``, on an ``APIView``/``ViewSet`` class, or on
+    a plain Django view under ``API_PREFIXES``; the same as ``error_format = "octo"`` on a class.
+    ``manage.py check`` validates every name found in the URLconf.
+    """
+
+    def decorate(view: ViewT) -> ViewT:
+        setattr(view, VIEW_ATTRIBUTE, name)
+        # as_view() and @api_view return a function: DRF hands the handler an instance of
+        # the class behind it, so the class carries the name too.
+        for attribute in ("cls", "view_class"):
+            klass = getattr(view, attribute, None)
+            if isinstance(klass, type):
+                setattr(klass, VIEW_ATTRIBUTE, name)
+        return view
+
+    return decorate
+
+
+def view_error_format(view: Any) -> str | None:
+    """The format a view (instance, class, or URL callback) asked for, if any."""
+    for candidate in (view, getattr(view, "view_class", None), getattr(view, "cls", None)):
+        name = getattr(candidate, VIEW_ATTRIBUTE, None)
+        if name:
+            return str(name)
+    return None
 
 
 def format_name_for(path: str, view: Any = None) -> str:
-    """The view's own ``error_format``, else the longest FORMAT_BY_PATH prefix, else FORMAT."""
-    if name := getattr(view, "error_format", None):
-        return str(name)
+    """The view's own format, else the longest FORMAT_BY_PATH prefix, else FORMAT."""
+    if name := view_error_format(view):
+        return name
     best = ""
     chosen = apierrors_settings.FORMAT
     for prefix, name in apierrors_settings.FORMAT_BY_PATH.items():

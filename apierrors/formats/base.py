@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from apierrors.resolve import FieldError, PathPart
+from apierrors.resolve import FieldError, PathPart, Problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,8 +26,13 @@ class ClientError:
     request_id: str
     language: str
     instance: str
+    # The raiser's params; empty unless the entry is public (non-public params stay in the log).
     params: dict[str, Any] = field(default_factory=dict)
     field_errors: tuple[FieldError, ...] = ()
+    # DRF's own code and text for a DRF exception (or Django's Http404 / PermissionDenied), in
+    # the response language; empty when the error did not come from DRF or is not public.
+    drf_code: str = ""
+    drf_detail: str = ""
 
 
 def dotted_path(path: tuple[PathPart, ...]) -> str:
@@ -42,12 +48,35 @@ def json_pointer(path: tuple[PathPart, ...]) -> str:
 class Formatter:
     """A wire format: how a ClientError looks as an HTTP response.
 
-    Subclasses set ``name`` and implement ``body``; ``status_code`` and ``headers`` may be
-    overridden. A formatter is pure: it never touches the database, the cache or settings.
+    Subclasses set ``name`` and implement ``body``; ``status_code``, ``headers`` and ``adapt``
+    may be overridden. ``default_options`` names the options a site may set for the format in
+    ``APIERRORS["FORMAT_OPTIONS"]``, with their defaults; the instance reads them from
+    ``self.options``. A formatter is pure: it never touches the database, the cache or settings.
     """
 
     name: ClassVar[str] = ""
     media_type: ClassVar[str] = "application/json"
+    default_options: ClassVar[Mapping[str, Any]] = {}
+
+    def __init__(self, **options: Any) -> None:
+        unknown = sorted(set(options) - set(self.default_options))
+        if unknown:
+            known = ", ".join(sorted(self.default_options)) or "none"
+            raise TypeError(f"unknown options {', '.join(unknown)} (known: {known})")
+        for key, value in options.items():
+            expected = type(self.default_options[key])
+            if not isinstance(value, expected):
+                raise TypeError(f"option {key!r} must be a {expected.__name__}, not {value!r}")
+        self.options: dict[str, Any] = {**self.default_options, **options}
+
+    def adapt(self, problem: Problem) -> Problem:
+        """The problem in this format's own catalog vocabulary, before the catalog is read.
+
+        A format whose codes differ from the resolved one (Stripe's ``missing_required_field``
+        for a validation error) returns a copy naming its own code and params; by default the
+        problem is answered as it was resolved.
+        """
+        return problem
 
     def status_code(self, error: ClientError) -> int:
         return error.status_code

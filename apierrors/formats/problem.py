@@ -8,6 +8,10 @@ from apierrors.formats.base import ClientError, Formatter, json_pointer
 
 
 class ProblemFormatter(Formatter):
+    """RFC 9457 members (``type``, ``title``, ``status``, ``detail``, ``instance``) and the
+    extension members ``code``, ``error_id`` and ``errors`` (one JSON pointer per field error).
+    """
+
     name = "problem"
     media_type = "application/problem+json"
 
@@ -15,12 +19,14 @@ class ProblemFormatter(Formatter):
         body: dict[str, Any] = {
             "type": error.doc_url or "about:blank",
             "title": error.title,
-            "status": error.status_code,
+            "status": self.status_code(error),
             "detail": error.message,
-            "instance": error.instance,
-            "code": error.code,
-            "error_id": error.error_id,
         }
+        # An empty string would be a URI reference to the response itself: say nothing instead.
+        if error.instance:
+            body["instance"] = error.instance
+        body["code"] = error.code
+        body["error_id"] = error.error_id
         if error.field_errors:
             body["errors"] = [
                 {"pointer": json_pointer(item.path), "code": item.code, "detail": item.message}
