@@ -167,5 +167,5 @@ def test_translations_are_loaded_for_every_shipped_language():
     entry = ErrorCode.objects.rewrite(False).get(code="invalid_product_id")
 
     assert entry.message_fr == "L'ID de produit est invalide ou manquant"
-    assert entry.message_de == "Die Produkt-ID ist ungültig oder fehlt."
+    assert entry.message_de == "Die Produkt-ID ist ungültig oder fehlt"
     assert entry.message_es and entry.message_es != entry.message_en
