@@ -81,7 +81,14 @@ REST_FRAMEWORK = {
 
 APIERRORS = {
     "FORMAT": "problem",
-    "FORMAT_BY_PATH": {"/api/catalog-style/": "catalog"},
+    "FORMAT_BY_PATH": {
+        "/api/catalog-style/": "catalog",
+        "/api/fmt/octo/": "octo",
+        "/api/fmt/stripe/": "stripe",
+        "/api/fmt/catalog/": "catalog",
+        "/api/fmt/violations/": "violations",
+        "/api/fmt/standardized/": "standardized",
+    },
     "API_PREFIXES": ["/api/"],
     "EXCEPTION_CODES": {"tests.testapp.exceptions.UpstreamTimeout": "gateway_timeout"},
 }

@@ -9,15 +9,17 @@ from typing import Any, Final, TypeVar
 from django.utils.module_loading import import_string
 
 from apierrors.conf import apierrors_settings
-from apierrors.formats.base import ClientError, Formatter
+from apierrors.formats.base import ClientError, Formatter, dotted_path, json_pointer
 
 __all__ = [
     "FORMATS",
     "ClientError",
     "Formatter",
+    "dotted_path",
     "error_format",
     "formatter_for",
     "get_formatter",
+    "json_pointer",
     "view_error_format",
 ]
 
