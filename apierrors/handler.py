@@ -65,13 +65,10 @@ class ErrorHandler:
         return entry
 
     def formatter(self) -> Formatter:
-        """The view's own format (the DRF view, else the URL's callback), else by path."""
+        """The URL's or the view's own format, else the one of the path."""
         path = getattr(self.django_request, "path", "") or ""
-        view = self.view
-        if view is None:
-            match = getattr(self.django_request, "resolver_match", None)
-            view = getattr(match, "func", None)
-        return formatter_for(path, view)
+        match = getattr(self.django_request, "resolver_match", None)
+        return formatter_for(path, self.view, getattr(match, "func", None))
 
     def request_id(self) -> str:
         existing = getattr(self.django_request, REQUEST_ID_ATTR, None)

@@ -1175,6 +1175,22 @@ def test_stripe_invalid_field_value_names_a_nested_param(client):
     }
 
 
+def test_stripe_message_about_no_field_in_particular(client):
+    response = client.post(
+        "/api/fmt/stripe/signup/",
+        {"name": "overlap", "email": "a@example.com", "quantity": 1},
+        format="json",
+    )
+
+    assert response.json() == {
+        "error": {
+            "type": "invalid_request",
+            "code": "validation_error",
+            "message": "Dates overlap.",
+        }
+    }
+
+
 def test_stripe_field_messages_are_translated(client):
     response = client.post(
         "/api/fmt/stripe/invoices/",
@@ -1293,6 +1309,14 @@ def test_longest_path_prefix_wins(client, settings):
 def test_a_view_chooses_its_own_format(client, path, expected):
     for fmt in ("problem", "catalog"):
         assert client.get(f"/api/fmt/{fmt}/{path}").json() == expected
+
+
+def test_one_mount_of_a_view_may_choose_another_format(client):
+    mounted = client.get("/api/fmt/catalog/views/stripe-attribute-as-octo/")
+    elsewhere = client.get("/api/fmt/catalog/views/stripe-attribute/")
+
+    assert mounted.json() == {"error": "NOT_FOUND", "errorMessage": "Resource not found."}
+    assert elsewhere.json()["error"]["type"] == "resource_not_found"
 
 
 def test_a_users_own_format_by_dotted_path_as_the_readme_shows(client, settings):

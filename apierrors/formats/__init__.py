@@ -63,19 +63,14 @@ def get_formatter(name: str) -> Formatter:
 def error_format(name: str) -> Callable[[ViewT], ViewT]:
     """Decorator choosing a view's format: a view class, an ``@api_view`` or a plain view.
 
-    ``@error_format("octo")`` above ``@api_view(...)``, on an ``APIView``/``ViewSet`` class, or on
-    a plain Django view under ``API_PREFIXES``; the same as ``error_format = "octo"`` on a class.
-    ``manage.py check`` validates every name found in the URLconf.
+    ``@error_format("octo")`` on an ``APIView``/``ViewSet`` class (the same as its attribute
+    ``error_format = "octo"``), above ``@api_view(...)``, on a plain Django view under
+    ``API_PREFIXES``, or around one URL's ``as_view()``. ``manage.py check`` validates every name
+    found in the URLconf.
     """
 
     def decorate(view: ViewT) -> ViewT:
         setattr(view, VIEW_ATTRIBUTE, name)
-        # as_view() and @api_view return a function: DRF hands the handler an instance of
-        # the class behind it, so the class carries the name too.
-        for attribute in ("cls", "view_class"):
-            klass = getattr(view, attribute, None)
-            if isinstance(klass, type):
-                setattr(klass, VIEW_ATTRIBUTE, name)
         return view
 
     return decorate
@@ -90,10 +85,19 @@ def view_error_format(view: Any) -> str | None:
     return None
 
 
-def format_name_for(path: str, view: Any = None) -> str:
-    """The view's own format, else the longest FORMAT_BY_PATH prefix, else FORMAT."""
-    if name := view_error_format(view):
-        return name
+def format_name_for(path: str, view: Any = None, callback: Any = None) -> str:
+    """The URL callback's own format, the view's, the longest FORMAT_BY_PATH prefix, or FORMAT.
+
+    ``callback`` is the function the URL resolved to: a decorated ``@api_view`` or one mount's
+    ``as_view()`` chooses for that URL alone, before the class's own ``error_format``.
+    """
+    name = (
+        getattr(callback, VIEW_ATTRIBUTE, None)
+        or view_error_format(view)
+        or view_error_format(callback)
+    )
+    if name:
+        return str(name)
     best = ""
     chosen = apierrors_settings.FORMAT
     for prefix, name in apierrors_settings.FORMAT_BY_PATH.items():
@@ -102,5 +106,5 @@ def format_name_for(path: str, view: Any = None) -> str:
     return str(chosen)
 
 
-def formatter_for(path: str, view: Any = None) -> Formatter:
-    return get_formatter(format_name_for(path, view))
+def formatter_for(path: str, view: Any = None, callback: Any = None) -> Formatter:
+    return get_formatter(format_name_for(path, view, callback))

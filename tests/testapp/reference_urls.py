@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from apierrors.formats import error_format
 from tests.testapp import reference_views as views
 
 urlpatterns = [
@@ -31,6 +32,10 @@ urlpatterns = [
     path("snake-case/", views.SnakeCaseView.as_view()),
     path("echo-params/<str:code>/", views.EchoParamsView.as_view()),
     path("views/stripe-attribute/", views.StripeAttributeView.as_view()),
+    # The same class, one mount in another format: the URL's choice beats the class's.
+    path(
+        "views/stripe-attribute-as-octo/", error_format("octo")(views.StripeAttributeView.as_view())
+    ),
     path("views/violations-decorated/", views.ViolationsDecoratedView.as_view()),
     path("views/octo-function/", views.octo_function_view),
     path("views/plain-standardized/", views.plain_standardized_view),
