@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.core.signals import got_request_exception
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -75,3 +78,18 @@ def assert_golden(name: str, response: Any) -> None:
         path.write_text(json.dumps(actual, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     expected = json.loads(path.read_text(encoding="utf-8"))
     assert actual == expected
+
+
+@contextmanager
+def request_exceptions() -> Iterator[list[str]]:
+    """The paths of the requests that sent got_request_exception (what Sentry listens to)."""
+    received: list[str] = []
+
+    def receiver(sender: Any, request: Any, **kwargs: Any) -> None:
+        received.append(request.path)
+
+    got_request_exception.connect(receiver)
+    try:
+        yield received
+    finally:
+        got_request_exception.disconnect(receiver)

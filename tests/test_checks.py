@@ -25,6 +25,18 @@ def test_the_test_settings_are_clean():
         ({"API_PREFIXES": "api/"}, ["apierrors.E005"]),
         ({"FORMATT": "problem"}, ["apierrors.W001"]),
         ([], ["apierrors.E001"]),
+        ({"FORMAT": "tests.testapp.formats.Missing"}, ["apierrors.E002"]),
+        ({"FORMAT": "apierrors.formats.Formatter"}, ["apierrors.E002"]),  # no body()
+        ({"FORMAT_BY_PATH": {"/api/v2/": "tests.testapp.models.Widget"}}, ["apierrors.E003"]),
+        ({"FORMAT_OPTIONS": []}, ["apierrors.E101"]),
+        ({"FORMAT_OPTIONS": {"octo": {"keep_statuses": True}}}, ["apierrors.E101"]),
+        ({"FORMAT_OPTIONS": {"octo": {"keep_status": "yes"}}}, ["apierrors.E101"]),
+        ({"FORMAT_OPTIONS": {"octo": True}}, ["apierrors.E101"]),
+        ({"FORMAT_OPTIONS": {"nope.Nope": {}}}, ["apierrors.E101"]),
+        ({"CAMELCASE_FIELD_PATHS": "yes"}, ["apierrors.E103"]),
+        ({"RETRY_AFTER": -1}, ["apierrors.E104"]),
+        ({"RETRY_AFTER": "1"}, ["apierrors.E104"]),
+        ({"FORMAT_BY_PATH": {"api/v2/": "octo"}}, ["apierrors.W101"]),
     ],
 )
 def test_bad_settings_are_reported(settings, apierrors, expected):
@@ -55,3 +67,13 @@ def test_modeltranslation_must_come_before_the_admin(settings):
     settings.INSTALLED_APPS = apps
 
     assert "apierrors.E006" in ids(run_checks())
+
+
+def test_a_views_unknown_format_is_reported_at_start_up(settings):
+    settings.ROOT_URLCONF = "tests.testapp.bad_format_urls"
+
+    messages = [m for m in run_checks() if m.id.startswith("apierrors.")]
+
+    assert [m.id for m in messages] == ["apierrors.E102"]
+    assert "tests.testapp.bad_format_urls.MisconfiguredView" in messages[0].msg
+    assert "no_such_format" in messages[0].msg

@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 
 import pytest
-from django.core.signals import got_request_exception
 
-from tests.conftest import assert_golden, log_row
+from tests.conftest import assert_golden, log_row, request_exceptions
 
 pytestmark = pytest.mark.django_db
 
@@ -273,17 +272,8 @@ def test_codes_match_case_insensitively(client):
 
 
 def test_server_errors_reach_logging_and_the_signal(client, caplog):
-    received = []
-
-    def receiver(sender, request, **kwargs):
-        received.append(request.path)
-
-    got_request_exception.connect(receiver)
-    try:
-        with caplog.at_level(logging.ERROR, logger="django.request"):
-            response = client.get("/api/t/raise/crash/")
-    finally:
-        got_request_exception.disconnect(receiver)
+    with request_exceptions() as received, caplog.at_level(logging.ERROR, logger="django.request"):
+        response = client.get("/api/t/raise/crash/")
 
     assert response.status_code == 500
     assert received == ["/api/t/raise/crash/"]
@@ -293,16 +283,9 @@ def test_server_errors_reach_logging_and_the_signal(client, caplog):
 
 
 def test_client_errors_do_not_send_the_signal(client):
-    received = []
-
-    def receiver(sender, request, **kwargs):
-        received.append(request.path)
-
-    got_request_exception.connect(receiver)
-    try:
+    with request_exceptions() as received:
         client.get("/api/t/raise/not_found/")
-    finally:
-        got_request_exception.disconnect(receiver)
+
     assert received == []
 
 
