@@ -220,8 +220,8 @@ def _url_callbacks(patterns: list[Any], prefix: str = "") -> list[tuple[str, Any
 
 @register(Tags.urls)
 def check_view_formats(
-    app_configs: list[AppConfig] | None = None, **kwargs: Any
-) -> list[CheckMessage]:
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> Sequence[CheckMessage]:
     """Every error_format a view of the URLconf names must be usable, found at start-up."""
     from django.urls import get_resolver
 
