@@ -200,24 +200,42 @@ def _as_template(message: str) -> str:
     )
 
 
+def _template_text(message: Any, params: Mapping[str, Any]) -> str:
+    """A Django message before its params are filled, in the active language; "" if unknown.
+
+    ``ngettext_lazy()`` with a named count (Django's length validators) reads "" until it is
+    filled; its text for this count comes from the proxy's own plural lookup.
+    """
+    text = str(message)
+    if text or not message:
+        return text
+    try:
+        return str(message._translate(message._get_number_value(params)))
+    except Exception:
+        return ""
+
+
 def _django_errors(
     path: tuple[PathPart, ...], error: django_exceptions.ValidationError
 ) -> Iterator[FieldError]:
     """Each message of a Django ValidationError; named params keep the message's template."""
     for item in error.error_list:
-        template = str(item.message)
         code = str(item.code or "invalid")
+        params = item.params
         try:
-            message = template % item.params if item.params else template
+            message = str(item.message % params) if params else str(item.message)
         except (TypeError, ValueError, KeyError):
-            message = template
-        if isinstance(item.params, Mapping) and item.params and message != template:
+            message = str(item.message)
+        template = _template_text(item.message, params) if isinstance(params, Mapping) else ""
+        if params and template and template != message:
+            # Only what the message names: Django also passes the submitted value along.
+            named = {match.group("name") for match in _PERCENT_PLACEHOLDER.finditer(template)}
             yield FieldError(
                 path,
                 code,
                 message,
                 template=_as_template(template),
-                parameters=dict(item.params),
+                parameters={k: v for k, v in params.items() if k in named},
             )
         else:
             yield FieldError(path, code, message)

@@ -1214,6 +1214,19 @@ def test_violations_show_djangos_own_message_templates(client):
     ]
 
 
+def test_violations_parameters_are_only_those_the_template_names(client):
+    response = client.post("/api/fmt/violations/widgets/clean/", {"name": "w" * 60}, format="json")
+
+    assert response.json()["violations"] == [
+        {
+            "propertyPath": "name",
+            "title": "Ensure this value has at most 50 characters (it has 60).",
+            "template": "Ensure this value has at most {{ limit_value }} characters (it has {{ show_value }}).",
+            "parameters": {"{{ limit_value }}": 50, "{{ show_value }}": 60},
+        }
+    ]
+
+
 def test_violation_messages_read_the_same_in_every_other_format(client):
     data = {"dateFrom": "2024-05-02", "dateTo": "2024-05-01"}
     problem = client.post("/api/fmt/problem/reservations/search/", data, format="json").json()

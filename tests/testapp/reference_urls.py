@@ -26,6 +26,7 @@ urlpatterns = [
     # Catalog-style
     path("account/", views.AccountView.as_view()),
     path("widgets/", views.WidgetCreateView.as_view()),
+    path("widgets/clean/", views.WidgetCleanView.as_view()),
     path("catalog/<str:kind>/", views.CatalogExampleView.as_view()),
     # Field names, params, per-view formats
     path("envelope-names/", views.EnvelopeNamesView.as_view()),

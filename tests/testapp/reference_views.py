@@ -336,6 +336,14 @@ class WidgetCreateView(OpenView):
         return Response(status=201)
 
 
+class WidgetCleanView(OpenView):
+    """A model's own validation (Django passes the submitted value among the params)."""
+
+    def post(self, request: Request) -> Response:
+        Widget(name=str(request.data.get("name", ""))).full_clean()
+        return Response(status=204)
+
+
 # kind -> what the endpoint raises, for catalog entries no DRF or Django failure stands for.
 CATALOG_RAISERS: dict[str, Any] = {
     "bad_request": lambda: django_exceptions.BadRequest("malformed Range header"),
