@@ -10,11 +10,10 @@ from typing import Any, Final
 
 from django.core.cache import caches
 from django.db import DatabaseError
-from django.utils import translation
 from modeltranslation.utils import build_localized_fieldname
 
 from apierrors.conf import apierrors_settings
-from apierrors.language import default_language
+from apierrors.language import default_language, fallback_chain, shipped_translation
 from apierrors.models import TRANSLATED_FIELDS, ErrorCode, normalize_code
 
 logger = logging.getLogger("apierrors")
@@ -144,28 +143,39 @@ class Catalog:
         )
 
 
-def _text(row: dict[str, Any], field: str, language: str) -> str:
-    """A translated field, falling back per field: the language, the default one, the base."""
-    for lang in (language, default_language()):
+def _text(row: dict[str, Any], field: str, language: str) -> tuple[str, str]:
+    """A translated field and the language it is in, falling back per field along
+    ``fallback_chain``, then to the untranslated column: never empty while any has text."""
+    for lang in fallback_chain(language):
         value = row.get(build_localized_fieldname(field, lang))
         if value:
-            return str(value)
-    return str(row.get(field) or "")
+            return str(value), lang
+    return str(row.get(field) or ""), default_language()
 
 
 def _entry_from_row(row: dict[str, Any], language: str) -> Entry:
+    message, served = _text(row, "message", language)
     return Entry(
         code=row["code"],
         status_code=row["status_code"],
         category=row["category"],
-        title=_text(row, "title", language),
-        message=_text(row, "message", language),
-        action=_text(row, "action", language),
+        title=_text(row, "title", language)[0],
+        message=message,
+        action=_text(row, "action", language)[0],
         is_public=row["is_public"],
         is_retryable=row["is_retryable"],
         doc_url=row["doc_url"],
-        language=language,
+        # Content-Language names the language of the message the client reads.
+        language=served,
     )
+
+
+def _shipped_text(msgid: str, language: str) -> tuple[str, str]:
+    """A default catalog text and the language it is in, along ``fallback_chain``."""
+    for lang in fallback_chain(language):
+        if (text := shipped_translation(msgid, lang)) is not None:
+            return text, lang
+    return msgid, "en"
 
 
 def shipped_entry(code: str, language: str) -> Entry | None:
@@ -175,22 +185,20 @@ def shipped_entry(code: str, language: str) -> Entry | None:
     shipped = DEFAULTS_BY_CODE.get(normalize_code(code))
     if shipped is None:
         return None
-    with translation.override(language):
-        texts = {
-            field: str(translation.gettext(shipped[field])) if shipped[field] else ""
-            for field in TRANSLATED_FIELDS
-        }
+    title, message, action = (
+        _shipped_text(str(shipped[field]), language) for field in TRANSLATED_FIELDS
+    )
     return Entry(
         code=shipped["code"],
         status_code=shipped["status_code"],
         category=shipped["category"],
+        title=title[0],
+        message=message[0],
+        action=action[0],
         is_public=shipped["is_public"],
         is_retryable=shipped["is_retryable"],
         doc_url=shipped.get("doc_url", ""),
-        language=language,
-        title=texts["title"],
-        message=texts["message"],
-        action=texts["action"],
+        language=message[1],
     )
 
 

@@ -2,46 +2,195 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import re
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any, Final
 
 from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.http import HttpRequest
-from django.utils.translation import trans_real
+from django.utils import translation
+
+# A header is read up to this many characters and this many ranges: a hostile header costs
+# no more than an ordinary one, and parsed headers are cached.
+MAX_HEADER_LENGTH: Final = 500
+MAX_RANGES: Final = 32
+
+# One language range with its optional weight (RFC 9110, 12.5.4). Read leniently: spaces
+# around "=" and "_" for "-" are tolerated; a piece that is not a range is skipped alone.
+_RANGE: Final = re.compile(
+    r"\s*([a-z]{1,8}(?:-[a-z0-9]{1,8})*|\*)\s*(?:;\s*q\s*=\s*(0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?))?\s*"
+)
 
 
 @functools.cache
 def supported_languages() -> dict[str, str]:
-    """Lower-cased language code -> the code as the site spells it, for exact and base matches."""
+    """Lower-cased language code -> the code as the site spells it, in LANGUAGES order."""
     return {code.lower(): code for code, _name in settings.LANGUAGES}
 
 
 def _match(code: str) -> str | None:
+    """The site language that serves ``code``: itself, else a shorter form of it (fr-ca -> fr),
+    else a regional form of its base (de -> de-at)."""
     supported = supported_languages()
-    code = code.lower().replace("_", "-")
-    if code in supported:
-        return supported[code]
-    base = code.split("-")[0]
-    return supported.get(base)
+    parts = code.lower().replace("_", "-").split("-")
+    for end in range(len(parts), 0, -1):
+        if (candidate := "-".join(parts[:end])) in supported:
+            return supported[candidate]
+    prefix = parts[0] + "-"
+    return next((site for lower, site in supported.items() if lower.startswith(prefix)), None)
 
 
 def default_language() -> str:
+    """LANGUAGE_CODE as the site spells it in LANGUAGES (the fallback of every negotiation)."""
     return _match(settings.LANGUAGE_CODE) or next(iter(supported_languages().values()), "en")
 
 
-def negotiate(request: HttpRequest | None) -> str:
-    """The response language: LocaleMiddleware's choice when it ran, else Accept-Language.
+def fallback_chain(language: str) -> tuple[str, ...]:
+    """Where a text missing in ``language`` is looked for next: its base language when the site
+    has it (pt-br -> pt), then LANGUAGE_CODE."""
+    chain = [language]
+    base = _match(language.split("-")[0])
+    for candidate in (base, default_language()):
+        if candidate and candidate not in chain:
+            chain.append(candidate)
+    return tuple(chain)
 
-    Quality values are honoured, ``*`` and unknown languages skipped, regional variants fall
-    back to their base language; nothing usable means LANGUAGE_CODE.
+
+@functools.lru_cache(maxsize=512)
+def _parse(header: str) -> tuple[tuple[str, float], ...]:
+    ranges = []
+    for piece in header.lower().replace("_", "-").split(",")[:MAX_RANGES]:
+        if match := _RANGE.fullmatch(piece):
+            ranges.append((match[1], float(match[2]) if match[2] else 1.0))
+    return tuple(ranges)
+
+
+def parse_accept_language(header: str) -> tuple[tuple[str, float], ...]:
+    """(range, quality) pairs in the client's order; malformed pieces skipped."""
+    if len(header) > MAX_HEADER_LENGTH:
+        # Cut at the last comma that fits, so no range is read half-written.
+        header = header[: max(header.rfind(",", 0, MAX_HEADER_LENGTH), 0)]
+    return _parse(header)
+
+
+@functools.lru_cache(maxsize=512)
+def _best(header: str, languages: tuple[str, ...], default: str) -> str | None:
+    ranges = parse_accept_language(header)
+    best: tuple[float, int, int, bool] | None = None
+    chosen = None
+    for language in languages:
+        lower = language.lower()
+        # The most specific range naming the language decides its quality (RFC 4647 basic
+        # filtering: "fr" covers "fr-ca"); a regional range of a language the site has only
+        # in its base form counts for that base (fr-ca -> fr); "*" covers what is not named.
+        specific: tuple[int, float, int] | None = None
+        regional: tuple[float, int] | None = None
+        anything: tuple[float, int] | None = None
+        for position, (name, quality) in enumerate(ranges):
+            if name == lower or lower.startswith(name + "-"):
+                if specific is None or len(name) > specific[0]:
+                    specific = (len(name), quality, position)
+            elif name.startswith(lower + "-"):
+                if regional is None or quality > regional[0]:
+                    regional = (quality, position)
+            elif name == "*" and anything is None:
+                anything = (quality, position)
+        if specific:
+            quality, position, closeness = specific[1], specific[2], 2
+        elif regional:
+            quality, position, closeness = regional[0], regional[1], 1
+        elif anything:
+            quality, position, closeness = anything[0], anything[1], 0
+        else:
+            continue
+        if quality <= 0:
+            continue
+        # Highest quality; among equals the range the client named first, then the closest
+        # match, then LANGUAGE_CODE, then the site's order.
+        rank = (quality, -position, closeness, language == default)
+        if best is None or rank > best:
+            best, chosen = rank, language
+    return chosen
+
+
+def best_match(header: str) -> str | None:
+    """The site language the client prefers most, or None when the header allows none.
+
+    Quality values are honoured: ``q=0`` refuses a language, ``*`` stands for every language
+    the header does not name, a regional variant falls back to its base language.
     """
-    if request is None:
-        return default_language()
+    if not header:
+        return None
+    return _best(header, tuple(supported_languages().values()), default_language())
+
+
+def site_choice(request: HttpRequest) -> str | None:
+    """The language LocaleMiddleware (or the site's own middleware) chose, unless it was only
+    read from Accept-Language.
+
+    A URL prefix (i18n_patterns), the language cookie and a site's own choice are deliberate and
+    win. Django's own reading of the header does not treat ``q=0`` as a refusal, so a choice made
+    from the header alone is made again by ``best_match``.
+    """
     chosen = getattr(request, "LANGUAGE_CODE", None)
-    if chosen and (matched := _match(chosen)):
+    if not chosen or not (matched := _match(str(chosen))):
+        return None
+    urlconf = getattr(request, "urlconf", None) or settings.ROOT_URLCONF
+    if is_language_prefix_patterns_used(urlconf)[0]:
+        return matched
+    cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if cookie and _match(cookie) == matched:
         return matched
     header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
-    if header:
-        for code, quality in trans_real.parse_accept_lang_header(header):
-            if code != "*" and quality > 0 and (matched := _match(code)):
-                return matched
-    return default_language()
+    header_only: Any = SimpleNamespace(COOKIES={}, META={"HTTP_ACCEPT_LANGUAGE": header})
+    if _match(translation.get_language_from_request(header_only)) != matched:
+        return matched
+    return None
+
+
+def negotiate(request: HttpRequest | None) -> str:
+    """The response language: the site's deliberate choice, else Accept-Language, else
+    LANGUAGE_CODE. Always one of the site's LANGUAGES."""
+    if request is None:
+        return default_language()
+    return (
+        site_choice(request)
+        or best_match(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
+        or default_language()
+    )
+
+
+@contextlib.contextmanager
+def activated(request: HttpRequest) -> Iterator[str]:
+    """Run a request in its negotiated language, so validators' messages follow it too."""
+    language = negotiate(request)
+    with translation.override(language):
+        if hasattr(request, "LANGUAGE_CODE"):
+            request.LANGUAGE_CODE = language
+        yield language
+
+
+def shipped_translation(msgid: str, language: str) -> str | None:
+    """``msgid`` in ``language`` from the gettext catalogs (the app's, the site's LOCALE_PATHS),
+    or None where none translates it. The default catalog is written in English."""
+    if not msgid:
+        return ""
+    with translation.override(language):
+        text = translation.gettext(msgid)
+    base = language.lower().split("-")[0]
+    if base == "en":
+        return text
+    if text == msgid:
+        return None
+    default = settings.LANGUAGE_CODE
+    if default.lower().split("-")[0] != base:
+        # Django answers a language it has no catalog for from LANGUAGE_CODE's catalog:
+        # that text is the fallback, not a translation into ``language``.
+        with translation.override(default):
+            if translation.gettext(msgid) == text:
+                return None
+    return text

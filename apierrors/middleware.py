@@ -6,8 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 
-from apierrors import ids, log
+from apierrors import ids, language, log
 from apierrors.conf import apierrors_settings
 from apierrors.handler import REQUEST_ID_ATTR, handle
 
@@ -37,7 +38,7 @@ class APIErrorsMiddleware:
         pending: list[dict[str, Any]] = []
         setattr(request, log.PENDING_ATTR, pending)
         try:
-            response = self.get_response(request)
+            response = self.get_response_in_language(request)
             if (
                 response.status_code == 404
                 and request.resolver_match is None
@@ -51,6 +52,22 @@ class APIErrorsMiddleware:
             # Detach before writing, so a record made while writing cannot loop back here.
             delattr(request, log.PENDING_ATTR)
             log.write(pending)
+        return response
+
+    def get_response_in_language(self, request: HttpRequest) -> HttpResponse:
+        """Under API paths, the view runs in the request's negotiated language.
+
+        DRF and Django validators translate their messages when they raise, inside the view:
+        without this, field errors would come in LANGUAGE_CODE whatever the client asked for
+        (with LocaleMiddleware, in Django's reading of Accept-Language, which takes q=0 for a
+        yes). Other paths are left to the site.
+        """
+        if not is_api_path(request.path_info):
+            return self.get_response(request)
+        with language.activated(request) as negotiated:
+            response = self.get_response(request)
+        response.headers.setdefault("Content-Language", negotiated)
+        patch_vary_headers(response, ["Accept-Language"])
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:

@@ -8,12 +8,13 @@ from typing import Any
 from django.apps import AppConfig
 from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.migrations.loader import MigrationLoader
-from django.utils import timezone, translation
+from django.utils import timezone
 from modeltranslation.settings import AVAILABLE_LANGUAGES
 from modeltranslation.utils import build_localized_fieldname
 
 from apierrors.catalog import bump_version
 from apierrors.defaults.catalog import DEFAULT_ENTRIES
+from apierrors.language import shipped_translation
 from apierrors.models import SHIPPED_FIELDS, TRANSLATED_FIELDS, ErrorCode
 
 
@@ -32,24 +33,14 @@ class SyncReport:
         )
 
 
-def translate(msgid: str, language: str) -> str | None:
-    """The shipped translation of ``msgid``, or None where the gettext catalogs have none."""
-    if not msgid:
-        return ""
-    with translation.override(language):
-        text = translation.gettext(msgid)
-    if text != msgid or language.split("-")[0] == "en":
-        return text
-    return None
-
-
 def shipped_values(entry: dict[str, Any]) -> dict[str, Any]:
     """Column -> value for one default entry: base columns in English, one per site language."""
     values = {name: entry[name] for name in SHIPPED_FIELDS if name not in TRANSLATED_FIELDS}
     for name in TRANSLATED_FIELDS:
         values[name] = entry[name]
         for language in AVAILABLE_LANGUAGES:
-            values[build_localized_fieldname(name, language)] = translate(entry[name], language)
+            column = build_localized_fieldname(name, language)
+            values[column] = shipped_translation(str(entry[name]), language)
     return values
 
 
