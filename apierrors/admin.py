@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin
 from django.db import models
 from django.db.models import QuerySet
@@ -18,6 +19,39 @@ from modeltranslation.utils import build_localized_fieldname
 
 from apierrors.ids import normalize_error_id
 from apierrors.models import TRANSLATED_FIELDS, ErrorCode, ErrorLog
+from apierrors.translation import missing_languages, missing_translation_q
+
+# Missing translations: a list column and a filter --------------------------------------------
+
+
+class MissingTranslationFilter(admin.SimpleListFilter):
+    """Entries with a text that some language of the site lacks, in one language or any."""
+
+    title = _("missing translation")
+    parameter_name = "missing_translation"
+    ANY = "any"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, Any]]:
+        names = dict(settings.LANGUAGES)
+        return [(self.ANY, _("in any language"))] + [
+            (language, names.get(language, language)) for language in AVAILABLE_LANGUAGES
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[ErrorCode]) -> QuerySet[ErrorCode]:
+        value = self.value()
+        if value == self.ANY:
+            return queryset.filter(missing_translation_q())
+        if value in AVAILABLE_LANGUAGES:
+            return queryset.filter(missing_translation_q(value))
+        return queryset
+
+
+@admin.display(description=_("missing translations"))
+def missing_translations(entry: ErrorCode) -> str:
+    return ", ".join(missing_languages(entry)) or "-"
+
+
+# The catalog ---------------------------------------------------------------------------------
 
 
 @admin.register(ErrorCode)
@@ -30,8 +64,17 @@ class ErrorCodeAdmin(TranslationAdmin):
         "title",
         "is_active",
         "is_draft",
+        missing_translations,
     ]
-    list_filter = ["status_code", "category", "is_public", "is_retryable", "is_active", "is_draft"]
+    list_filter = [
+        "status_code",
+        "category",
+        "is_public",
+        "is_retryable",
+        "is_active",
+        "is_draft",
+        MissingTranslationFilter,
+    ]
     readonly_fields = ["created_at", "updated_at"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
@@ -39,6 +82,18 @@ class ErrorCodeAdmin(TranslationAdmin):
         (_("What the client is told"), {"fields": ["title", "message", "action", "doc_url"]}),
         (_("State"), {"fields": ["is_active", "is_draft", "created_at", "updated_at"]}),
     ]
+
+    class Media:
+        # modeltranslation's TabbedTranslationAdmin media, with jQuery UI's tabs served from the
+        # app's static files: its default loads jQuery UI from a CDN, which offline and
+        # CSP-restricted admins cannot reach.
+        js = (
+            "admin/js/jquery.init.js",
+            "modeltranslation/js/force_jquery.js",
+            "apierrors/vendor/jquery-ui/jquery-ui-tabs.js",
+            "modeltranslation/js/tabbed_translation_fields.js",
+        )
+        css = {"all": ("modeltranslation/css/tabbed_translation_fields.css",)}
 
     def get_search_fields(self, request: HttpRequest) -> list[str]:
         # Every language's column, computed per request: LANGUAGES is read at run time.

@@ -50,5 +50,6 @@ def test_the_wheel_carries_translations_templates_and_migrations(tmp_path):
     for language in ("fr", "de", "es"):
         assert f"apierrors/locale/{language}/LC_MESSAGES/django.mo" in names
     assert "apierrors/py.typed" in names
+    assert "apierrors/static/apierrors/vendor/jquery-ui/jquery-ui-tabs.js" in names
     assert "apierrors/migrations/0002_translation_fields.py" in names
     assert not any(name.startswith(("project/", "tests/")) for name in names)
