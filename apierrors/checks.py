@@ -9,6 +9,7 @@ from django.apps.config import AppConfig
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
 from apierrors.conf import DEFAULTS, SETTING_NAME
 
@@ -28,47 +29,69 @@ class Codes:
     HANDLER = "apierrors.W002"
     MIDDLEWARE = "apierrors.W003"
     FORMAT_BY_PATH_PREFIX = "apierrors.W101"
+    MISSING_TRANSLATIONS = "apierrors.W201"
 
 
 class Messages:
-    SETTINGS_TYPE = "APIERRORS must be a dict."
-    FORMAT = "APIERRORS['FORMAT'] = {value!r} cannot be used: {reason}."
-    FORMAT_BY_PATH = "APIERRORS['FORMAT_BY_PATH'][{prefix!r}] = {value!r} cannot be used: {reason}."
-    EXCEPTION_CODES = "APIERRORS['EXCEPTION_CODES'] key {value!r} cannot be used: {reason}."
-    API_PREFIXES = "APIERRORS['API_PREFIXES'] must be a list of paths starting with '/'."
-    APP_ORDER = "'modeltranslation' must be in INSTALLED_APPS, before 'django.contrib.admin'."
-    FORMAT_OPTIONS = "APIERRORS['FORMAT_OPTIONS'] cannot be used: {reason}."
-    VIEW_FORMAT = "The error format {value!r} of view {view} cannot be used: {reason}."
-    CAMELCASE_FIELD_PATHS = "APIERRORS['CAMELCASE_FIELD_PATHS'] must be True or False."
-    RETRY_AFTER = "APIERRORS['RETRY_AFTER'] must be a whole number of seconds, 0 or more."
-    FORMAT_BY_PATH_PREFIX = (
+    SETTINGS_TYPE = _("APIERRORS must be a dict.")
+    FORMAT = _("APIERRORS['FORMAT'] = {value!r} cannot be used: {reason}.")
+    FORMAT_BY_PATH = _(
+        "APIERRORS['FORMAT_BY_PATH'][{prefix!r}] = {value!r} cannot be used: {reason}."
+    )
+    EXCEPTION_CODES = _("APIERRORS['EXCEPTION_CODES'] key {value!r} cannot be used: {reason}.")
+    API_PREFIXES = _("APIERRORS['API_PREFIXES'] must be a list of paths starting with '/'.")
+    APP_ORDER = _("'modeltranslation' must be in INSTALLED_APPS, before 'django.contrib.admin'.")
+    FORMAT_OPTIONS = _("APIERRORS['FORMAT_OPTIONS'] cannot be used: {reason}.")
+    VIEW_FORMAT = _("The error format {value!r} of view {view} cannot be used: {reason}.")
+    CAMELCASE_FIELD_PATHS = _("APIERRORS['CAMELCASE_FIELD_PATHS'] must be True or False.")
+    RETRY_AFTER = _("APIERRORS['RETRY_AFTER'] must be a whole number of seconds, 0 or more.")
+    FORMAT_BY_PATH_PREFIX = _(
         "APIERRORS['FORMAT_BY_PATH'] key {prefix!r} does not start with '/': no path matches it."
     )
-    UNKNOWN_SETTING = "APIERRORS has unknown keys: {keys}."
-    HANDLER = "DRF's EXCEPTION_HANDLER is not apierrors.handler.exception_handler."
-    MIDDLEWARE = "apierrors.middleware.APIErrorsMiddleware is not in MIDDLEWARE."
+    UNKNOWN_SETTING = _("APIERRORS has unknown keys: {keys}.")
+    HANDLER = _("DRF's EXCEPTION_HANDLER is not apierrors.handler.exception_handler.")
+    MIDDLEWARE = _("apierrors.middleware.APIErrorsMiddleware is not in MIDDLEWARE.")
+    MISSING_TRANSLATIONS = _(
+        "The default error catalog lacks translations in active languages: {languages}."
+    )
+    MISSING_COUNT = _("{language} ({missing} of {total} texts)")
+    # Why a value cannot be used, completing the messages above.
+    NOT_A_STRING = _("it is not a string")
+    NOT_IMPORTABLE = _("it cannot be imported ({error})")
+    NOT_CREATABLE = _("it cannot be created ({error})")
+    NOT_AN_EXCEPTION = _("it is not an exception class")
+    OPTIONS_NOT_A_DICT = _("it must be a dict of format -> options")
+    FORMAT_OPTIONS_NOT_A_DICT = _("the options of {name!r} must be a dict")
 
 
 class Hints:
-    FORMAT = "Use one of {names}, or the dotted path of a subclass of apierrors.formats.Formatter."
-    EXCEPTION_CODES = "Keys are dotted paths of exception classes; values are catalog codes."
-    FORMAT_OPTIONS = (
+    FORMAT = _(
+        "Use one of {names}, or the dotted path of a subclass of apierrors.formats.Formatter."
+    )
+    EXCEPTION_CODES = _("Keys are dotted paths of exception classes; values are catalog codes.")
+    FORMAT_OPTIONS = _(
         "Map a format name or dotted path to a dict of the options its formatter declares in "
         "default_options, e.g. {'octo': {'keep_status': True}}."
     )
-    VIEW_FORMAT = (
+    VIEW_FORMAT = _(
         "Set the view's error_format (or @error_format) to one of {names}, or a dotted path."
     )
-    FORMAT_BY_PATH_PREFIX = "Write prefixes as request paths, e.g. '/api/v2/'."
-    APP_ORDER = "modeltranslation patches the admin: list it first, as its documentation says."
-    UNKNOWN_SETTING = "Known keys: {keys}."
-    HANDLER = (
+    FORMAT_BY_PATH_PREFIX = _("Write prefixes as request paths, e.g. '/api/v2/'.")
+    APP_ORDER = _("modeltranslation patches the admin: list it first, as its documentation says.")
+    UNKNOWN_SETTING = _("Known keys: {keys}.")
+    HANDLER = _(
         "Set REST_FRAMEWORK = {'EXCEPTION_HANDLER': 'apierrors.handler.exception_handler'}, or "
         "errors of DRF views are not answered from the catalog."
     )
-    MIDDLEWARE = (
+    MIDDLEWARE = _(
         "Add it after AuthenticationMiddleware: it sets request ids, answers errors of non-DRF "
         "views under API_PREFIXES, and writes log rows outside the view's transaction."
+    )
+    MISSING_TRANSLATIONS = _(
+        "Clients asking for these languages get the {fallback} text of those entries. Write the "
+        "texts in the admin (Error codes, filter 'missing translation'), or translate apierrors' "
+        "default catalog in a gettext catalog of LOCALE_PATHS and run apierrors_sync. Once staff "
+        "have written them, add apierrors.W201 to SILENCED_SYSTEM_CHECKS."
     )
 
 
@@ -77,11 +100,11 @@ def _format_problem(value: Any, options: Any = None) -> str | None:
     from apierrors.formats import build_formatter, load_formatter_class
 
     if not isinstance(value, str):
-        return "it is not a string"
+        return str(Messages.NOT_A_STRING)
     try:
         load_formatter_class(value)
     except ImportError as exc:
-        return f"it cannot be imported ({exc})"
+        return Messages.NOT_IMPORTABLE.format(error=exc)
     except TypeError as exc:
         return str(exc)
     if options is not None:
@@ -89,7 +112,7 @@ def _format_problem(value: Any, options: Any = None) -> str | None:
     try:
         build_formatter(value, {})
     except Exception as exc:
-        return f"it cannot be created ({exc})"
+        return Messages.NOT_CREATABLE.format(error=exc)
     return None
 
 
@@ -97,11 +120,11 @@ def _format_options_problems(options: Any) -> list[str]:
     from apierrors.formats import build_formatter
 
     if not isinstance(options, dict):
-        return ["it must be a dict of format -> options"]
+        return [str(Messages.OPTIONS_NOT_A_DICT)]
     problems = []
     for name, values in options.items():
         if not isinstance(values, dict):
-            problems.append(f"the options of {name!r} must be a dict")
+            problems.append(Messages.FORMAT_OPTIONS_NOT_A_DICT.format(name=name))
         elif reason := _format_problem(name, values):
             problems.append(f"{name!r}: {reason}")
         else:
@@ -120,7 +143,7 @@ def check_settings(
 
     user = getattr(settings, SETTING_NAME, {})
     if not isinstance(user, dict):
-        return [Error(Messages.SETTINGS_TYPE, id=Codes.SETTINGS_TYPE)]
+        return [Error(str(Messages.SETTINGS_TYPE), id=Codes.SETTINGS_TYPE)]
     messages: list[CheckMessage] = []
     names = ", ".join(sorted(FORMATS))
     unknown = sorted(set(user) - set(DEFAULTS))
@@ -151,7 +174,7 @@ def check_settings(
             messages.append(
                 Warning(
                     Messages.FORMAT_BY_PATH_PREFIX.format(prefix=prefix),
-                    hint=Hints.FORMAT_BY_PATH_PREFIX,
+                    hint=str(Hints.FORMAT_BY_PATH_PREFIX),
                     id=Codes.FORMAT_BY_PATH_PREFIX,
                 )
             )
@@ -168,15 +191,15 @@ def check_settings(
         try:
             klass = import_string(path)
         except ImportError as exc:
-            reason = f"it cannot be imported ({exc})"
+            reason = Messages.NOT_IMPORTABLE.format(error=exc)
         else:
             if not (isinstance(klass, type) and issubclass(klass, BaseException)):
-                reason = "it is not an exception class"
+                reason = str(Messages.NOT_AN_EXCEPTION)
         if reason:
             messages.append(
                 Error(
                     Messages.EXCEPTION_CODES.format(value=path, reason=reason),
-                    hint=Hints.EXCEPTION_CODES,
+                    hint=str(Hints.EXCEPTION_CODES),
                     id=Codes.EXCEPTION_CODES,
                 )
             )
@@ -184,20 +207,20 @@ def check_settings(
     if not isinstance(prefixes, list | tuple) or not all(
         isinstance(prefix, str) and prefix.startswith("/") for prefix in prefixes
     ):
-        messages.append(Error(Messages.API_PREFIXES, id=Codes.API_PREFIXES))
+        messages.append(Error(str(Messages.API_PREFIXES), id=Codes.API_PREFIXES))
     messages.extend(
         Error(
             Messages.FORMAT_OPTIONS.format(reason=reason),
-            hint=Hints.FORMAT_OPTIONS,
+            hint=str(Hints.FORMAT_OPTIONS),
             id=Codes.FORMAT_OPTIONS,
         )
         for reason in _format_options_problems(format_options)
     )
     if not isinstance(user.get("CAMELCASE_FIELD_PATHS", False), bool):
-        messages.append(Error(Messages.CAMELCASE_FIELD_PATHS, id=Codes.CAMELCASE_FIELD_PATHS))
+        messages.append(Error(str(Messages.CAMELCASE_FIELD_PATHS), id=Codes.CAMELCASE_FIELD_PATHS))
     retry_after = user.get("RETRY_AFTER", DEFAULTS["RETRY_AFTER"])
     if isinstance(retry_after, bool) or not isinstance(retry_after, int) or retry_after < 0:
-        messages.append(Error(Messages.RETRY_AFTER, id=Codes.RETRY_AFTER))
+        messages.append(Error(str(Messages.RETRY_AFTER), id=Codes.RETRY_AFTER))
     return messages
 
 
@@ -267,10 +290,47 @@ def check_installation(
         "django.contrib.admin" in apps
         and apps.index("modeltranslation") > apps.index("django.contrib.admin")
     ):
-        messages.append(Error(Messages.APP_ORDER, hint=Hints.APP_ORDER, id=Codes.APP_ORDER))
+        messages.append(
+            Error(str(Messages.APP_ORDER), hint=str(Hints.APP_ORDER), id=Codes.APP_ORDER)
+        )
     handler = getattr(settings, "REST_FRAMEWORK", {}).get("EXCEPTION_HANDLER")
     if handler != "apierrors.handler.exception_handler":
-        messages.append(Warning(Messages.HANDLER, hint=Hints.HANDLER, id=Codes.HANDLER))
+        messages.append(Warning(str(Messages.HANDLER), hint=str(Hints.HANDLER), id=Codes.HANDLER))
     if "apierrors.middleware.APIErrorsMiddleware" not in settings.MIDDLEWARE:
-        messages.append(Warning(Messages.MIDDLEWARE, hint=Hints.MIDDLEWARE, id=Codes.MIDDLEWARE))
+        messages.append(
+            Warning(str(Messages.MIDDLEWARE), hint=str(Hints.MIDDLEWARE), id=Codes.MIDDLEWARE)
+        )
     return messages
+
+
+@register(Tags.translation)
+def check_catalog_translations(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> Sequence[CheckMessage]:
+    """Active languages for which the gettext catalogs lack texts of the default catalog."""
+    from apierrors.defaults.catalog import DEFAULT_ENTRIES
+    from apierrors.language import default_language, shipped_translation
+    from apierrors.models import TRANSLATED_FIELDS
+
+    msgids = {str(entry[field]) for entry in DEFAULT_ENTRIES for field in TRANSLATED_FIELDS}
+    msgids.discard("")
+    lacking = []
+    for language, _name in settings.LANGUAGES:
+        missing = sum(shipped_translation(msgid, language) is None for msgid in msgids)
+        if missing:
+            lacking.append(
+                str(
+                    Messages.MISSING_COUNT.format(
+                        language=language, missing=missing, total=len(msgids)
+                    )
+                )
+            )
+    if not lacking:
+        return []
+    return [
+        Warning(
+            Messages.MISSING_TRANSLATIONS.format(languages=", ".join(lacking)),
+            hint=Hints.MISSING_TRANSLATIONS.format(fallback=default_language()),
+            id=Codes.MISSING_TRANSLATIONS,
+        )
+    ]
