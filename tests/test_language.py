@@ -9,6 +9,7 @@ from django.utils import translation
 from apierrors.language import best_match, fallback_chain, parse_accept_language
 from apierrors.models import ErrorCode
 from tests.conftest import log_row
+from tests.sites.helpers import fresh_thread_language, with_locale_middleware  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -73,26 +74,12 @@ NAMED = [
     "fr;q=0, de;q=0.1",
 ]  # fmt: skip
 
-LOCALE_MIDDLEWARE = "django.middleware.locale.LocaleMiddleware"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_thread_language():
-    """LocaleMiddleware leaves its language active in the thread; the next test starts clean."""
-    translation.deactivate()
-    yield
-    translation.deactivate()
-
 
 @pytest.fixture(params=[False, True], ids=["plain", "locale-middleware"])
 def locale_middleware(request, settings) -> bool:
     """Every answer must be the same whether the site runs Django's LocaleMiddleware or not."""
     if request.param:
-        middleware = list(settings.MIDDLEWARE)
-        middleware.insert(
-            middleware.index("django.middleware.common.CommonMiddleware"), LOCALE_MIDDLEWARE
-        )
-        settings.MIDDLEWARE = middleware
+        settings.MIDDLEWARE = with_locale_middleware(settings.MIDDLEWARE)
     return request.param
 
 
@@ -146,7 +133,7 @@ def test_language_code_is_the_fallback(client):
 
 
 def test_the_language_cookie_wins_with_locale_middleware(client, settings):
-    settings.MIDDLEWARE = [LOCALE_MIDDLEWARE, *settings.MIDDLEWARE]
+    settings.MIDDLEWARE = with_locale_middleware(settings.MIDDLEWARE)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
 
     response = client.get("/api/t/raise/api_error/", HTTP_ACCEPT_LANGUAGE="fr")
@@ -156,7 +143,7 @@ def test_the_language_cookie_wins_with_locale_middleware(client, settings):
 
 
 def test_a_url_language_prefix_wins_with_locale_middleware(client, settings):
-    settings.MIDDLEWARE = [LOCALE_MIDDLEWARE, *settings.MIDDLEWARE]
+    settings.MIDDLEWARE = with_locale_middleware(settings.MIDDLEWARE)
     settings.ROOT_URLCONF = "tests.sites.i18n_urls"
 
     response = client.get("/de/api/t/raise/api_error/", HTTP_ACCEPT_LANGUAGE="fr")

@@ -17,28 +17,16 @@ from apierrors.defaults.catalog import DEFAULT_ENTRIES
 from apierrors.language import shipped_translation
 from apierrors.models import TRANSLATED_FIELDS, ErrorCode
 from tests.conftest import log_row
+from tests.sites.helpers import admin_form, fresh_thread_language, with_locale_middleware  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ("fr", "de", "es")
 GETTEXT_CALLS = {"_", "gettext", "gettext_lazy", "gettext_noop", "pgettext", "pgettext_lazy"}
-LOCALE_MIDDLEWARE = "django.middleware.locale.LocaleMiddleware"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_thread_language():
-    """LocaleMiddleware leaves its language active in the thread; the next test starts clean."""
-    translation.deactivate()
-    yield
-    translation.deactivate()
 
 
 @pytest.fixture
 def locale_middleware(settings):
-    middleware = list(settings.MIDDLEWARE)
-    middleware.insert(
-        middleware.index("django.middleware.common.CommonMiddleware"), LOCALE_MIDDLEWARE
-    )
-    settings.MIDDLEWARE = middleware
+    settings.MIDDLEWARE = with_locale_middleware(settings.MIDDLEWARE)
 
 
 # The catalogs ------------------------------------------------------------------------------------
@@ -274,18 +262,7 @@ def test_template_errors_in_the_admin_speak_the_staff_members_language(
     admin_client, locale_middleware
 ):
     entry = ErrorCode.objects.rewrite(False).get(code="invalid_product_id")
-    data = {
-        "code": entry.code,
-        "status_code": entry.status_code,
-        "category": entry.category,
-        "is_public": "on",
-        "is_active": "on",
-        "doc_url": "",
-    }
-    for field in TRANSLATED_FIELDS:
-        for language in ("en", "fr", "de", "es"):
-            data[f"{field}_{language}"] = getattr(entry, f"{field}_{language}") or ""
-    data["message_fr"] = "Le produit {productId est inconnu."
+    data = admin_form(entry, message_fr="Le produit {productId est inconnu.")
 
     response = admin_client.post(
         f"/admin/apierrors/errorcode/{entry.pk}/change/", data, HTTP_ACCEPT_LANGUAGE="fr"
@@ -308,18 +285,7 @@ def test_a_message_edited_in_french_is_what_the_next_french_request_returns(admi
         lang: client.get("/api/t/raise/api_error/", HTTP_ACCEPT_LANGUAGE=lang).json()["detail"]
         for lang in ("en", "fr", "de")
     }
-    data = {
-        "code": entry.code,
-        "status_code": entry.status_code,
-        "category": entry.category,
-        "is_public": "on",
-        "is_active": "on",
-        "doc_url": "",
-    }
-    for field in TRANSLATED_FIELDS:
-        for language in ("en", "fr", "de", "es"):
-            data[f"{field}_{language}"] = getattr(entry, f"{field}_{language}") or ""
-    data["message_fr"] = "Nous ne connaissons pas le produit {productId}."
+    data = admin_form(entry, message_fr="Nous ne connaissons pas le produit {productId}.")
 
     assert (
         admin_client.post(f"/admin/apierrors/errorcode/{entry.pk}/change/", data).status_code == 302
@@ -350,12 +316,10 @@ FRENCH_ORDER_ERRORS = [
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    "with_locale_middleware", [False, True], ids=["plain", "locale-middleware"]
-)
-def test_drf_field_errors_arrive_in_french(client, settings, with_locale_middleware):
-    if with_locale_middleware:
-        settings.MIDDLEWARE = [LOCALE_MIDDLEWARE, *settings.MIDDLEWARE]
+@pytest.mark.parametrize("locale", [False, True], ids=["plain", "locale-middleware"])
+def test_drf_field_errors_arrive_in_french(client, settings, locale):
+    if locale:
+        settings.MIDDLEWARE = with_locale_middleware(settings.MIDDLEWARE)
 
     response = client.post("/api/t/orders/", ORDER, format="json", HTTP_ACCEPT_LANGUAGE="fr")
 
@@ -381,7 +345,7 @@ def test_field_errors_follow_every_shipped_language(client):
 @pytest.mark.django_db
 def test_a_refused_language_is_refused_by_the_validators_too(client, settings):
     # Django's LocaleMiddleware would pick French for "fr;q=0"; the answer must not mix languages.
-    settings.MIDDLEWARE = [LOCALE_MIDDLEWARE, *settings.MIDDLEWARE]
+    settings.MIDDLEWARE = with_locale_middleware(settings.MIDDLEWARE)
 
     response = client.post("/api/t/orders/", ORDER, format="json", HTTP_ACCEPT_LANGUAGE="fr;q=0")
 
