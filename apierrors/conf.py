@@ -84,4 +84,4 @@ def reload_settings(*, setting: str, **kwargs: Any) -> None:
     elif setting in {"LANGUAGES", "LANGUAGE_CODE"}:
         from apierrors import language
 
-        language.supported_languages.cache_clear()
+        language.clear_caches()

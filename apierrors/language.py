@@ -18,6 +18,7 @@ from django.utils import translation
 # no more than an ordinary one, and parsed headers are cached.
 MAX_HEADER_LENGTH: Final = 500
 MAX_RANGES: Final = 32
+MAX_CODE_LENGTH: Final = 35
 
 # One language range with its optional weight (RFC 9110, 12.5.4). Read leniently: spaces
 # around "=" and "_" for "-" are tolerated; a piece that is not a range is skipped alone.
@@ -32,6 +33,13 @@ def supported_languages() -> dict[str, str]:
     return {code.lower(): code for code, _name in settings.LANGUAGES}
 
 
+def clear_caches() -> None:
+    """Receiver's part when LANGUAGES or LANGUAGE_CODE change (see conf.reload_settings)."""
+    for cached in (supported_languages, _match, default_language, _best, _django_choice):
+        cached.cache_clear()
+
+
+@functools.lru_cache(maxsize=1024)
 def _match(code: str) -> str | None:
     """The site language that serves ``code``: itself, else a shorter form of it (fr-ca -> fr),
     else a regional form of its base (de -> de-at)."""
@@ -44,6 +52,7 @@ def _match(code: str) -> str | None:
     return next((site for lower, site in supported.items() if lower.startswith(prefix)), None)
 
 
+@functools.cache
 def default_language() -> str:
     """LANGUAGE_CODE as the site spells it in LANGUAGES (the fallback of every negotiation)."""
     return _match(settings.LANGUAGE_CODE) or next(iter(supported_languages().values()), "en")
@@ -69,16 +78,23 @@ def _parse(header: str) -> tuple[tuple[str, float], ...]:
     return tuple(ranges)
 
 
+def _bounded(header: str) -> str:
+    """The header up to MAX_HEADER_LENGTH, cut at the last comma that fits so that no range is
+    read half-written; what the caches below are keyed by."""
+    if len(header) <= MAX_HEADER_LENGTH:
+        return header
+    return header[: max(header.rfind(",", 0, MAX_HEADER_LENGTH), 0)]
+
+
 def parse_accept_language(header: str) -> tuple[tuple[str, float], ...]:
     """(range, quality) pairs in the client's order; malformed pieces skipped."""
-    if len(header) > MAX_HEADER_LENGTH:
-        # Cut at the last comma that fits, so no range is read half-written.
-        header = header[: max(header.rfind(",", 0, MAX_HEADER_LENGTH), 0)]
-    return _parse(header)
+    return _parse(_bounded(header))
 
 
 @functools.lru_cache(maxsize=512)
-def _best(header: str, languages: tuple[str, ...], default: str) -> str | None:
+def _best(header: str) -> str | None:
+    languages = tuple(supported_languages().values())
+    default = default_language()
     ranges = parse_accept_language(header)
     best: tuple[float, int, int, bool] | None = None
     chosen = None
@@ -125,7 +141,7 @@ def best_match(header: str) -> str | None:
     """
     if not header:
         return None
-    return _best(header, tuple(supported_languages().values()), default_language())
+    return _best(_bounded(header))
 
 
 def site_choice(request: HttpRequest) -> str | None:
@@ -143,13 +159,19 @@ def site_choice(request: HttpRequest) -> str | None:
     if is_language_prefix_patterns_used(urlconf)[0]:
         return matched
     cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-    if cookie and _match(cookie) == matched:
+    # A cookie is the client's to write: a bounded piece of it, so it cannot flood the cache.
+    if cookie and _match(cookie[:MAX_CODE_LENGTH]) == matched:
         return matched
-    header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
-    header_only: Any = SimpleNamespace(COOKIES={}, META={"HTTP_ACCEPT_LANGUAGE": header})
-    if _match(translation.get_language_from_request(header_only)) != matched:
+    if _django_choice(_bounded(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))) != matched:
         return matched
     return None
+
+
+@functools.lru_cache(maxsize=512)
+def _django_choice(header: str) -> str | None:
+    """What LocaleMiddleware would choose from this header alone."""
+    header_only: Any = SimpleNamespace(COOKIES={}, META={"HTTP_ACCEPT_LANGUAGE": header})
+    return _match(translation.get_language_from_request(header_only))
 
 
 def negotiate(request: HttpRequest | None) -> str:
@@ -168,6 +190,10 @@ def negotiate(request: HttpRequest | None) -> str:
 def activated(request: HttpRequest) -> Iterator[str]:
     """Run a request in its negotiated language, so validators' messages follow it too."""
     language = negotiate(request)
+    if translation.get_language() == language:
+        # Already active (LANGUAGE_CODE, or LocaleMiddleware agreed): nothing to switch.
+        yield language
+        return
     with translation.override(language):
         if hasattr(request, "LANGUAGE_CODE"):
             request.LANGUAGE_CODE = language
