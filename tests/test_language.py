@@ -20,10 +20,10 @@ TITLES = {
     "es": "ID de producto no válido",
 }
 MESSAGES = {
-    "en": "The Product ID was invalid or missing.",
-    "fr": "L'ID de produit est invalide ou manquant.",
-    "de": "Die Produkt-ID ist ungültig oder fehlt.",
-    "es": "El ID de producto no es válido o falta.",
+    "en": "The Product ID was invalid or missing",
+    "fr": "L'ID de produit est invalide ou manquant",
+    "de": "Die Produkt-ID ist ungültig oder fehlt",
+    "es": "El ID de producto no es válido o falta",
 }
 NOT_FOUND = {
     "en": "Resource not found.",

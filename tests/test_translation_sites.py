@@ -22,12 +22,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-CATALOG_EN = "The Product ID was invalid or missing."
-CATALOG_FR = "L'ID de produit est invalide ou manquant."
-CATALOG_DE = "Die Produkt-ID ist ungültig oder fehlt."
-CATALOG_ES = "El ID de producto no es válido o falta."
+CATALOG_EN = "The Product ID was invalid or missing"
+CATALOG_FR = "L'ID de produit est invalide ou manquant"
+CATALOG_DE = "Die Produkt-ID ist ungültig oder fehlt"
+CATALOG_ES = "El ID de producto no es válido o falta"
 NOT_FOUND = {"en": "Resource not found.", "de": "Ressource nicht gefunden."}
-SITE_PT = "O ID do produto é inválido ou está em falta."
+SITE_PT = "O ID do produto é inválido ou está em falta"
 STAFF_FR = "Nous ne connaissons pas le produit {productId}."
 
 
