@@ -30,6 +30,10 @@ class Codes:
     MIDDLEWARE = "apierrors.W003"
     FORMAT_BY_PATH_PREFIX = "apierrors.W101"
     MISSING_TRANSLATIONS = "apierrors.W201"
+    # Documentation, OpenAPI and integrations (the 5xx block).
+    DOCS_URL = "apierrors.E501"
+    SENTRY_EVENT_URL = "apierrors.E502"
+    SCHEMA_CLASS = "apierrors.W501"
 
 
 class Messages:
@@ -55,6 +59,13 @@ class Messages:
         "The default error catalog lacks translations in active languages: {languages}."
     )
     MISSING_COUNT = _("{language} ({missing} of {total} texts)")
+    DOCS_URL = _("APIERRORS['DOCS_URL'] = {value!r} is not an absolute http(s) URL.")
+    SENTRY_EVENT_URL = _(
+        "APIERRORS['SENTRY_EVENT_URL'] = {value!r} has no {{event_id}} placeholder."
+    )
+    SCHEMA_CLASS = _(
+        "DRF's DEFAULT_SCHEMA_CLASS is drf-spectacular's, which documents no error responses."
+    )
     # Why a value cannot be used, completing the messages above.
     NOT_A_STRING = _("it is not a string")
     NOT_IMPORTABLE = _("it cannot be imported ({error})")
@@ -65,6 +76,15 @@ class Messages:
 
 
 class Hints:
+    DOCS_URL = _(
+        "Give the page's full URL (https://api.example.com/errors/), None to use where "
+        "apierrors.urls is mounted, or '' for no default doc_url."
+    )
+    SENTRY_EVENT_URL = _("For example 'https://my-org.sentry.io/issues/?query={event_id}'.")
+    SCHEMA_CLASS = _(
+        "Set REST_FRAMEWORK['DEFAULT_SCHEMA_CLASS'] = 'apierrors.openapi.AutoSchema' to list each "
+        "operation's error responses in the schema."
+    )
     FORMAT = _(
         "Use one of {names}, or the dotted path of a subclass of apierrors.formats.Formatter."
     )
@@ -334,3 +354,40 @@ def check_catalog_translations(
             id=Codes.MISSING_TRANSLATIONS,
         )
     ]
+
+
+@register(Tags.compatibility)
+def check_docs(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> Sequence[CheckMessage]:
+    """The error reference, the Sentry link and the OpenAPI schema class."""
+    user = getattr(settings, SETTING_NAME, {})
+    if not isinstance(user, dict):
+        return []
+    messages: list[CheckMessage] = []
+    docs_url = user.get("DOCS_URL", DEFAULTS["DOCS_URL"])
+    if docs_url not in (None, "") and not (
+        isinstance(docs_url, str) and docs_url.startswith(("http://", "https://"))
+    ):
+        messages.append(
+            Error(
+                Messages.DOCS_URL.format(value=docs_url),
+                hint=Hints.DOCS_URL,
+                id=Codes.DOCS_URL,
+            )
+        )
+    sentry_url = user.get("SENTRY_EVENT_URL", DEFAULTS["SENTRY_EVENT_URL"])
+    if sentry_url and (not isinstance(sentry_url, str) or "{event_id}" not in sentry_url):
+        messages.append(
+            Error(
+                Messages.SENTRY_EVENT_URL.format(value=sentry_url),
+                hint=Hints.SENTRY_EVENT_URL,
+                id=Codes.SENTRY_EVENT_URL,
+            )
+        )
+    schema_class = getattr(settings, "REST_FRAMEWORK", {}).get("DEFAULT_SCHEMA_CLASS")
+    if schema_class == "drf_spectacular.openapi.AutoSchema":
+        messages.append(
+            Warning(Messages.SCHEMA_CLASS, hint=Hints.SCHEMA_CLASS, id=Codes.SCHEMA_CLASS)
+        )
+    return messages

@@ -34,6 +34,12 @@ DEFAULTS: Final[dict[str, Any]] = {
     "CACHE_ALIAS": "default",
     # Longest echoed param value, in characters; longer values are cut.
     "MAX_PARAM_LENGTH": 200,
+    # Absolute URL of the error reference page; each entry without its own doc_url points to
+    # <DOCS_URL>#<code>. None: the page where apierrors.urls is mounted, on the request's host.
+    # "": no default doc_url.
+    "DOCS_URL": None,
+    # Link from a log row to its Sentry event: a URL with {event_id}; "" shows the id unlinked.
+    "SENTRY_EVENT_URL": "",
 }
 
 # Settings holding dotted paths, imported once per settings object.

@@ -15,7 +15,7 @@ from django.utils.log import log_response
 from rest_framework.utils.encoders import JSONEncoder
 from rest_framework.views import set_rollback
 
-from apierrors import ids, language, log
+from apierrors import ids, language, log, reference
 from apierrors.catalog import LAST_RESORT, Entry, catalog
 from apierrors.conf import apierrors_settings
 from apierrors.formats import ClientError, Formatter, formatter_for, get_formatter
@@ -103,7 +103,7 @@ class ErrorHandler:
             action=fill(entry.action, problem.params),
             is_public=entry.is_public,
             is_retryable=entry.is_retryable,
-            doc_url=entry.doc_url,
+            doc_url=reference.doc_url_for(entry, self.request),
             error_id=self.error_id,
             request_id=self.request_id(),
             language=entry.language,

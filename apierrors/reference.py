@@ -1,0 +1,275 @@
+"""The error reference: the catalog as clients read it, with example bodies and doc_urls."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
+from django.db import DatabaseError
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from apierrors.catalog import Entry, catalog, shipped_entry
+from apierrors.conf import apierrors_settings
+from apierrors.formats import FORMATS, ClientError, Formatter, get_formatter
+from apierrors.models import Category, ErrorCode
+from apierrors.resolve import FieldError
+
+# The URL name of the page in apierrors.urls, under its namespace.
+REFERENCE_URL_NAME: Final = "apierrors:reference"
+
+# Stand-ins for what only a real error has; fixed so the page is the same on each visit.
+EXAMPLE_ERROR_ID: Final = "01jcq4zs8v6w3n2k9d7x5m1r0a"
+EXAMPLE_REQUEST_ID: Final = "4bf92f3577b34da6a3ce929d0e0e4736"
+EXAMPLE_PATH: Final = "/api/example/"
+
+# Codes whose real answers carry field errors: their examples show one.
+FIELD_ERROR_CODES: Final = frozenset({"validation_error"})
+
+
+# doc_url ------------------------------------------------------------------------------------
+
+
+def reference_path(request: HttpRequest | None) -> str | None:
+    """Where apierrors.urls is mounted in the request's URLconf, or None."""
+    try:
+        return reverse(REFERENCE_URL_NAME, urlconf=getattr(request, "urlconf", None))
+    except NoReverseMatch:
+        return None
+
+
+def reference_url(request: Any) -> str:
+    """The page's absolute URL: DOCS_URL, else the mounted page on the request's host, else ""."""
+    configured = apierrors_settings.DOCS_URL
+    if configured is not None:
+        return str(configured)
+    django_request = getattr(request, "_request", request)
+    if not isinstance(django_request, HttpRequest):
+        return ""
+    path = reference_path(django_request)
+    if path is None:
+        return ""
+    try:
+        return django_request.build_absolute_uri(path)
+    except DisallowedHost:
+        return ""
+
+
+def anchor(code: str) -> str:
+    """The fragment of a code on the page; codes are slugs, safe as they are."""
+    return code
+
+
+def entry_doc_url(entry: Entry, base: str) -> str:
+    """An entry's own doc_url, else its anchor on the page at ``base``; generic answers get none."""
+    if entry.doc_url or not entry.is_known or not base:
+        return entry.doc_url
+    return f"{base}#{anchor(entry.code)}"
+
+
+def doc_url_for(entry: Entry, request: Any) -> str:
+    """The doc_url the handler sends for ``entry``."""
+    if entry.doc_url or not entry.is_known:
+        return entry.doc_url
+    return entry_doc_url(entry, reference_url(request))
+
+
+# Formats ------------------------------------------------------------------------------------
+
+
+def site_format_names() -> list[str]:
+    """Formats the site answers in: FORMAT first, then FORMAT_BY_PATH's, without repeats."""
+    names = [apierrors_settings.FORMAT, *apierrors_settings.FORMAT_BY_PATH.values()]
+    return list(dict.fromkeys(str(name) for name in names))
+
+
+def example_format_names() -> list[str]:
+    """Formats a reader may pick examples in: the site's, then every registered one."""
+    return list(dict.fromkeys([*site_format_names(), *FORMATS]))
+
+
+def format_label(name: str) -> str:
+    """A short name for a format: its registry name, or the formatter's own ``name``."""
+    if name in FORMATS:
+        return name
+    return get_formatter(name).name or name.rsplit(".", 1)[-1]
+
+
+# Examples -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """What a client receives for one entry in one format."""
+
+    format_name: str
+    status_code: int
+    media_type: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+    @property
+    def body_text(self) -> str:
+        return json.dumps(self.body, indent=2, ensure_ascii=False)
+
+
+def sample_field_errors() -> tuple[FieldError, ...]:
+    """One field error, in the active language, as DRF writes it."""
+    return (FieldError(("email",), "invalid", str(_("Enter a valid email address."))),)
+
+
+def example_error(
+    entry: Entry,
+    *,
+    doc_url: str = "",
+    field_errors: tuple[FieldError, ...] = (),
+    path: str = EXAMPLE_PATH,
+) -> ClientError:
+    """The ClientError the handler composes for ``entry`` when no exception text applies."""
+    return ClientError(
+        code=entry.code,
+        status_code=entry.status_code,
+        category=entry.category,
+        title=entry.title,
+        message=entry.message,
+        action=entry.action,
+        is_public=entry.is_public,
+        is_retryable=entry.is_retryable,
+        doc_url=doc_url,
+        error_id=EXAMPLE_ERROR_ID,
+        request_id=EXAMPLE_REQUEST_ID,
+        language=entry.language,
+        instance=path,
+        field_errors=field_errors,
+    )
+
+
+def example(formatter: Formatter, format_name: str, error: ClientError) -> Example:
+    headers = {
+        "Content-Type": formatter.media_type,
+        "Content-Language": error.language,
+        "X-Error-Id": error.error_id,
+        "X-Request-Id": error.request_id,
+        **formatter.headers(error),
+    }
+    return Example(
+        format_name=format_name,
+        status_code=formatter.status_code(error),
+        media_type=formatter.media_type,
+        headers=headers,
+        body=formatter.body(error),
+    )
+
+
+# The page's content -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceEntry:
+    code: str
+    status_code: int
+    category: str
+    title: str
+    message: str
+    # Empty for non-public entries: the page shows what their clients get, nothing more.
+    action: str
+    is_public: bool
+    is_retryable: bool
+    doc_url: str
+    example: Example
+    # The catalog's own doc_url, when staff gave one (it then replaces the anchor in doc_url).
+    own_doc_url: str = ""
+
+    @property
+    def anchor(self) -> str:
+        return anchor(self.code)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "status_code": self.status_code,
+            "category": self.category,
+            "title": self.title,
+            "message": self.message,
+            "action": self.action,
+            "is_public": self.is_public,
+            "is_retryable": self.is_retryable,
+            "doc_url": self.doc_url,
+            "example": {
+                "format": self.example.format_name,
+                "status_code": self.example.status_code,
+                "headers": self.example.headers,
+                "body": self.example.body,
+            },
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceCategory:
+    category: str
+    label: str
+    entries: list[ReferenceEntry] = field(default_factory=list)
+
+    @property
+    def anchor(self) -> str:
+        return f"category-{self.category}"
+
+
+def active_entries(language: str) -> list[Entry]:
+    """Every active entry in ``language``; the shipped defaults when the catalog is unreadable."""
+    from apierrors.defaults import DEFAULTS_BY_CODE
+
+    try:
+        codes: Iterable[str] = list(
+            ErrorCode.objects.filter(is_active=True).values_list("code", flat=True)
+        )
+    except DatabaseError:
+        codes = DEFAULTS_BY_CODE
+        return [e for code in codes if (e := shipped_entry(code, language)) is not None]
+    return [e for code in codes if (e := catalog.lookup(code, language)) is not None]
+
+
+def build_reference(language: str, format_name: str, request: Any) -> list[ReferenceCategory]:
+    """The page's content in ``language``: categories in their declared order, codes sorted."""
+    formatter = get_formatter(format_name)
+    base = reference_url(request)
+    labels = dict(Category.choices)
+    groups: dict[str, ReferenceCategory] = {}
+    with translation.override(language):
+        for entry in sorted(active_entries(language), key=lambda e: (e.status_code, e.code)):
+            doc_url = entry_doc_url(entry, base)
+            fields = sample_field_errors() if entry.code in FIELD_ERROR_CODES else ()
+            item = ReferenceEntry(
+                code=entry.code,
+                status_code=entry.status_code,
+                category=entry.category,
+                title=entry.title,
+                message=entry.message,
+                action=entry.action if entry.is_public else "",
+                is_public=entry.is_public,
+                is_retryable=entry.is_retryable,
+                doc_url=doc_url,
+                example=example(
+                    formatter,
+                    format_name,
+                    example_error(entry, doc_url=doc_url, field_errors=fields),
+                ),
+                own_doc_url=entry.doc_url,
+            )
+            if entry.category not in groups:
+                groups[entry.category] = ReferenceCategory(
+                    entry.category, str(labels.get(entry.category, entry.category))
+                )
+            groups[entry.category].entries.append(item)
+    order = {value: index for index, value in enumerate(Category.values)}
+    return sorted(groups.values(), key=lambda g: (order.get(g.category, len(order)), g.category))
+
+
+def site_languages() -> list[tuple[str, str]]:
+    return [(code, str(name)) for code, name in settings.LANGUAGES]
