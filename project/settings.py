@@ -20,6 +20,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "apierrors",
     "project.booking",
 ]
@@ -86,6 +88,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "apierrors.handler.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "apierrors.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": ["project.booking.auth.APIKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -106,4 +109,15 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {"apierrors": {"handlers": ["console"], "level": "WARNING"}},
+}
+
+# The OpenAPI schema (apierrors' openapi extra), its Swagger UI and Redoc served from local assets.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Booking demo API",
+    "DESCRIPTION": "A small booking API whose errors come from the django-apierrors catalog.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }

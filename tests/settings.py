@@ -19,6 +19,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "apierrors",
     "project.booking",
     "tests.testapp",
@@ -73,6 +75,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "apierrors.handler.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "apierrors.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": ["project.booking.auth.APIKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -95,3 +98,14 @@ APIERRORS = {
 
 DEMO_API_KEY = "demo-key-123"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# The OpenAPI schema (apierrors' openapi extra), its Swagger UI and Redoc served from local assets.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Booking demo API",
+    "DESCRIPTION": "A small booking API whose errors come from the django-apierrors catalog.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}

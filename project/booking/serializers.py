@@ -20,3 +20,27 @@ class BookingRequestSerializer(serializers.Serializer):
     availabilityId = serializers.CharField(max_length=64)
     unitItems = UnitItemSerializer(many=True, allow_empty=False)
     contact = ContactSerializer()
+
+
+# What successful answers look like; used by the OpenAPI schema.
+
+
+class NamedSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+
+
+class OptionSerializer(NamedSerializer):
+    units = NamedSerializer(many=True)
+
+
+class ProductSerializer(NamedSerializer):
+    options = OptionSerializer(many=True)
+
+
+class BookingSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=["CONFIRMED", "CANCELLED"])
+    availabilityId = serializers.CharField()
+    unitId = serializers.CharField()
+    quantity = serializers.IntegerField()

@@ -9,6 +9,8 @@ from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,7 +18,11 @@ from rest_framework.views import APIView
 
 from apierrors import APIError
 from project.booking.models import Availability, Booking, Option, Product
-from project.booking.serializers import BookingRequestSerializer
+from project.booking.serializers import (
+    BookingRequestSerializer,
+    BookingSerializer,
+    ProductSerializer,
+)
 
 
 def _product(product_id: str) -> Product:
@@ -61,17 +67,30 @@ def _booking_data(booking: Booking) -> dict:
 
 
 class ProductListView(APIView):
+    @extend_schema(responses=ProductSerializer(many=True))
     def get(self, request: Request) -> Response:
         products = Product.objects.prefetch_related("options__units")
         return Response([_product_data(product) for product in products])
 
 
 class ProductDetailView(APIView):
+    # The catalog codes this view raises, listed in its OpenAPI error responses.
+    error_codes = ["invalid_product_id"]
+
+    @extend_schema(responses=ProductSerializer)
     def get(self, request: Request, product_id: str) -> Response:
         return Response(_product_data(_product(product_id)))
 
 
 class BookingListView(APIView):
+    error_codes = [
+        "invalid_product_id",
+        "invalid_option_id",
+        "invalid_availability_id",
+        "invalid_unit_id",
+    ]
+
+    @extend_schema(request=BookingRequestSerializer, responses={201: BookingSerializer})
     def post(self, request: Request) -> Response:
         serializer = BookingRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -103,11 +122,17 @@ class BookingListView(APIView):
 
 
 class BookingDetailView(APIView):
+    error_codes = ["invalid_booking_uuid"]
+
+    @extend_schema(responses=BookingSerializer)
     def get(self, request: Request, booking_uuid: str) -> Response:
         return Response(_booking_data(_booking(booking_uuid)))
 
 
 class BookingCancelView(APIView):
+    error_codes = ["invalid_booking_uuid", "booking_already_cancelled", "unprocessable_entity"]
+
+    @extend_schema(request=None, responses=BookingSerializer)
     def post(self, request: Request, booking_uuid: str) -> Response:
         booking = _booking(booking_uuid)
         if booking.status == Booking.Status.CANCELLED:
@@ -133,6 +158,7 @@ class CrashView(APIView):
 
     permission_classes = [AllowAny]
 
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request) -> Response:
         ratio = 1 / (len(request.query_params) * 0)
         return Response({"ratio": ratio})
