@@ -17,6 +17,7 @@ from modeltranslation.admin import TranslationAdmin
 from modeltranslation.settings import AVAILABLE_LANGUAGES
 from modeltranslation.utils import build_localized_fieldname
 
+from apierrors import admin_export
 from apierrors.ids import normalize_error_id
 from apierrors.models import TRANSLATED_FIELDS, ErrorCode, ErrorLog
 from apierrors.translation import missing_languages, missing_translation_q
@@ -76,6 +77,8 @@ class ErrorCodeAdmin(TranslationAdmin):
         MissingTranslationFilter,
     ]
     readonly_fields = ["created_at", "updated_at"]
+    # The same files as apierrors_export, for the selected entries.
+    actions = [admin_export.export_json, admin_export.export_yaml]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["code", "status_code", "category", "is_public", "is_retryable"]}),

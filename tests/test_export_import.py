@@ -1,0 +1,283 @@
+"""The catalog as data: apierrors_export, apierrors_import and the admin's export action."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+
+import pytest
+import yaml
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+
+from apierrors.models import ErrorCode
+
+pytestmark = pytest.mark.django_db
+
+
+def export(*args: str) -> str:
+    out = StringIO()
+    call_command("apierrors_export", *args, stdout=out)
+    return out.getvalue()
+
+
+def run_import(*args: str) -> tuple[str, str]:
+    out, err = StringIO(), StringIO()
+    call_command("apierrors_import", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def entry(data: dict, code: str) -> dict:
+    return next(item for item in data["entries"] if item["code"] == code)
+
+
+def test_export_is_sorted_complete_and_stable():
+    text = export()
+    data = json.loads(text)
+
+    assert text == export()
+    assert text.endswith("}\n")
+    assert text == json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    assert data["catalog"] == "django-apierrors catalog"
+    assert data["version"] == 1
+    assert data["languages"] == ["en", "fr", "de", "es"]
+    codes = [item["code"] for item in data["entries"]]
+    assert codes == sorted(codes) == sorted(ErrorCode.objects.values_list("code", flat=True))
+    assert entry(data, "invalid_product_id") == {
+        "action": {
+            "de": entry(data, "invalid_product_id")["action"]["de"],
+            "en": "Provide a valid productId in the request.",
+            "es": entry(data, "invalid_product_id")["action"]["es"],
+            "fr": entry(data, "invalid_product_id")["action"]["fr"],
+        },
+        "category": "invalid_request",
+        "code": "invalid_product_id",
+        "doc_url": "",
+        "is_active": True,
+        "is_draft": False,
+        "is_public": True,
+        "is_retryable": False,
+        "message": {
+            "de": "Die Produkt-ID ist ungültig oder fehlt.",
+            "en": "The Product ID was invalid or missing.",
+            "es": entry(data, "invalid_product_id")["message"]["es"],
+            "fr": "L'ID de produit est invalide ou manquant.",
+        },
+        "status_code": 400,
+        "title": {
+            "de": "Ungültige Produkt-ID",
+            "en": "Invalid Product ID",
+            "es": "ID de producto no válido",
+            "fr": "ID de produit invalide",
+        },
+    }
+
+
+def test_yaml_export_holds_the_same_catalog(tmp_path):
+    path = tmp_path / "catalog.yaml"
+    call_command("apierrors_export", "--output", str(path), stderr=StringIO())
+
+    assert yaml.safe_load(path.read_text(encoding="utf-8")) == json.loads(export())
+    assert path.read_text(encoding="utf-8") == export("--format", "yaml")
+
+
+@pytest.mark.parametrize("suffix", ["json", "yaml"])
+def test_a_round_trip_changes_nothing(tmp_path, suffix):
+    path = tmp_path / f"catalog.{suffix}"
+    path.write_text(export("--format", suffix), encoding="utf-8")
+
+    out, _ = run_import(str(path))
+
+    assert "Catalog imported: 0 created, 0 updated, 0 staff edits kept, 0 not in the file." in out
+
+
+def edited_file(tmp_path, edit, suffix="json"):
+    data = json.loads(export())
+    edit(data)
+    path = tmp_path / f"catalog.{suffix}"
+    if suffix == "yaml":
+        path.write_text(yaml.safe_dump(data, sort_keys=True, allow_unicode=True), encoding="utf-8")
+    else:
+        path.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False), "utf-8")
+    return path
+
+
+def test_import_updates_the_catalog_and_the_next_answer_uses_it(tmp_path, api_key_client):
+    def edit(data):
+        entry(data, "invalid_product_id")["title"]["fr"] = "Identifiant de produit invalide"
+
+    out, _ = run_import(str(edited_file(tmp_path, edit)))
+    response = api_key_client.get("/api/products/nope/", HTTP_ACCEPT_LANGUAGE="fr")
+
+    assert "1 updated" in out
+    assert response.json()["title"] == "Identifiant de produit invalide"
+
+
+def test_dry_run_prints_the_diff_and_changes_nothing(tmp_path):
+    def edit(data):
+        entry(data, "forbidden")["message"]["fr"] = "Accès refusé."
+
+    before = export()
+    out, _ = run_import(str(edited_file(tmp_path, edit)), "--dry-run")
+
+    assert export() == before
+    assert "--- catalog (now)\n+++ catalog (after import)\n" in out
+    assert '-        "fr": "Permission refusée."\n+        "fr": "Accès refusé."\n' in out
+    assert out.endswith(
+        "Dry run: 0 created, 1 updated, 0 staff edits kept, 0 not in the file; "
+        "nothing was changed.\n"
+    )
+
+
+def test_a_bad_file_is_rejected_with_line_precise_errors_and_changes_nothing(tmp_path):
+    data = json.loads(export())
+    entry(data, "invalid_product_id")["title"]["fr"] = "Identifiant de produit invalide"
+    entry(data, "bad_gateway")["status_code"] = 700
+    entry(data, "forbidden")["message"]["it"] = "Vietato"
+    entry(data, "not_found")["message"]["en"] = "Missing {thing"
+    entry(data, "conflict")["is_public"] = "yes"
+    data["entries"].append(dict(entry(data, "conflict"), is_public=True))
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
+    path = tmp_path / "catalog.json"
+    path.write_text(text, encoding="utf-8")
+    lines = text.splitlines()
+
+    def line_of(fragment, after=0):
+        return next(n for n, line in enumerate(lines, 1) if n > after and fragment in line)
+
+    before = export()
+    with pytest.raises(CommandError, match=r"5 problem\(s\) in .*: nothing was imported"):
+        run_import(str(path))
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("apierrors_import", str(path), stdout=StringIO(), stderr=err)
+
+    assert export() == before
+    reported = err.getvalue().splitlines()
+    index: dict[str, int] = {}
+    for n, item in enumerate(data["entries"]):
+        index.setdefault(item["code"], n)
+    conflict = line_of('"code": "conflict"')
+    status = line_of('"status_code": 700')
+    is_public = line_of('"is_public": "yes"')
+    italian = line_of('"it": "Vietato"')
+    template = line_of('"en": "Missing {thing"')
+    twin = line_of('"code": "conflict"', conflict)
+    # In the file's order.
+    assert reported == sorted(
+        [
+            f"{path}:{status}: entries[{index['bad_gateway']}].status_code: "
+            "Ensure this value is less than or equal to 599.",
+            f"{path}:{is_public}: entries[{index['conflict']}].is_public: must be true or false",
+            f"{path}:{italian}: entries[{index['forbidden']}].message.it: "
+            "language 'it' is not in LANGUAGES (en, fr, de, es)",
+            f"{path}:{template}: entries[{index['not_found']}].message.en: "
+            "An opening brace is never closed: {thing",
+            f"{path}:{twin}: entries[{len(data['entries']) - 1}].code: "
+            f"'conflict' is already defined at line {conflict}",
+        ],
+        key=lambda line: int(line.split(":")[1]),
+    )
+
+
+def test_invalid_json_and_yaml_report_their_line(tmp_path):
+    broken = tmp_path / "catalog.json"
+    broken.write_text('{\n  "entries": [\n    {"code": "x",}\n  ]\n}\n', encoding="utf-8")
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("apierrors_import", str(broken), stdout=StringIO(), stderr=err)
+    assert err.getvalue().startswith(f"{broken}:3: invalid JSON: Expecting property name")
+
+    bad_yaml = tmp_path / "catalog.yaml"
+    bad_yaml.write_text("entries:\n- code: x\n  status_code: 400\n   title: y\n", "utf-8")
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("apierrors_import", str(bad_yaml), stdout=StringIO(), stderr=err)
+    assert err.getvalue().startswith(f"{bad_yaml}:4: invalid YAML:")
+
+
+def test_yaml_problems_point_at_their_line(tmp_path):
+    path = tmp_path / "catalog.yaml"
+    path.write_text(
+        "catalog: django-apierrors catalog\nversion: 1\nentries:\n"
+        "- code: new_code\n  status_code: 400\n  title: {en: New}\n  message: {en: ''}\n",
+        encoding="utf-8",
+    )
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("apierrors_import", str(path), stdout=StringIO(), stderr=err)
+
+    assert err.getvalue().splitlines() == [
+        f"{path}:7: entries[0].message.en: This field cannot be blank."
+    ]
+    assert not ErrorCode.objects.filter(code="new_code").exists()
+
+
+def test_staff_edits_are_kept_unless_overwritten(tmp_path):
+    staff = ErrorCode.objects.get(code="forbidden")
+    staff.message_en = "Ask your administrator for access."
+    staff.save()
+
+    def edit(data):
+        entry(data, "forbidden")["message"]["en"] = "Access denied by policy."
+        entry(data, "forbidden")["title"]["en"] = "Access Denied"
+
+    path = edited_file(tmp_path, edit)
+    out, _ = run_import(str(path))
+    kept = ErrorCode.objects.get(code="forbidden")
+
+    assert "kept staff edit forbidden.message_en" in out
+    assert kept.message_en == "Ask your administrator for access."
+    assert kept.title_en == "Access Denied"
+
+    out, _ = run_import(str(path), "--overwrite-staff-edits")
+
+    assert "kept staff edit" not in out
+    assert ErrorCode.objects.get(code="forbidden").message_en == "Access denied by policy."
+
+
+def test_import_creates_new_entries_and_leaves_unmentioned_ones(tmp_path, api_key_client):
+    path = tmp_path / "catalog.yaml"
+    path.write_text(
+        "entries:\n- code: Quota_Exceeded\n  status_code: 429\n  category: rate_limit\n"
+        "  title: {en: Quota Exceeded, fr: Quota dépassé}\n"
+        "  message: {en: 'You used your {limit} requests.'}\n",
+        encoding="utf-8",
+    )
+
+    out, _ = run_import(str(path))
+    created = ErrorCode.objects.get(code="quota_exceeded")
+
+    assert "1 created, 0 updated" in out
+    assert f"{ErrorCode.objects.count() - 1} not in the file" in out
+    assert (created.status_code, created.category, created.is_public) == (429, "rate_limit", True)
+    assert created.title_fr == "Quota dépassé"
+    assert created.message_fr is None
+    assert ErrorCode.objects.filter(code="forbidden").exists()
+
+
+def test_the_admin_exports_the_selected_entries(client):
+    admin = User.objects.create_superuser("staff", "staff@example.com", "pw")
+    client.force_login(admin)
+    chosen = ErrorCode.objects.filter(code__in=["forbidden", "not_found"])
+
+    response = client.post(
+        "/admin/apierrors/errorcode/",
+        {
+            "action": "export_json",
+            "_selected_action": [str(pk) for pk in chosen.values_list("pk", flat=True)],
+        },
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="apierrors-catalog.json"'
+    data = json.loads(response.content)
+    assert [item["code"] for item in data["entries"]] == ["forbidden", "not_found"]
+    assert entry(data, "forbidden") == entry(json.loads(export()), "forbidden")
+
+    response = client.post(
+        "/admin/apierrors/errorcode/",
+        {"action": "export_yaml", "_selected_action": [str(chosen.first().pk)]},
+    )
+    assert response["Content-Type"] == "application/yaml; charset=utf-8"
+    assert yaml.safe_load(response.content)["entries"][0]["code"] == "forbidden"
