@@ -19,6 +19,7 @@ from modeltranslation.utils import build_localized_fieldname
 
 from apierrors import admin_export
 from apierrors.ids import normalize_error_id
+from apierrors.integrations import sentry
 from apierrors.models import TRANSLATED_FIELDS, ErrorCode, ErrorLog
 from apierrors.translation import missing_languages, missing_translation_q
 
@@ -175,7 +176,14 @@ class ErrorLogAdmin(admin.ModelAdmin):
         ),
         (
             _("What broke"),
-            {"fields": ["exception_class", "exception_message", "traceback_display"]},
+            {
+                "fields": [
+                    "exception_class",
+                    "exception_message",
+                    "traceback_display",
+                    "sentry_event",
+                ]
+            },
         ),
     ]
     readonly_fields = [
@@ -198,6 +206,7 @@ class ErrorLogAdmin(admin.ModelAdmin):
         "exception_class",
         "exception_message",
         "traceback_display",
+        "sentry_event",
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -240,6 +249,10 @@ class ErrorLogAdmin(admin.ModelAdmin):
     params_display = _json_field("params", _("params"))
     field_errors_display = _json_field("field_errors", _("field errors"))
     response_display = _json_field("response_body", _("response body"))
+
+    @admin.display(description=_("Sentry event"))
+    def sentry_event(self, obj: ErrorLog) -> str:
+        return sentry.event_link(obj.sentry_event_id)
 
     @admin.display(description=_("traceback"))
     def traceback_display(self, obj: ErrorLog) -> str:

@@ -12,13 +12,14 @@ class APIErrorsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.core.signals import setting_changed
+        from django.core.signals import request_finished, setting_changed
         from django.db.models.signals import post_delete, post_migrate, post_save
 
         # Registers the system checks.
         from apierrors import checks  # noqa: F401
         from apierrors.catalog import bump_version
         from apierrors.conf import reload_settings
+        from apierrors.log_context import clear as clear_log_context
         from apierrors.models import ErrorCode
         from apierrors.sync import sync_after_migrate
 
@@ -26,3 +27,4 @@ class APIErrorsConfig(AppConfig):
         post_save.connect(bump_version, sender=ErrorCode, dispatch_uid="apierrors.bump_on_save")
         post_delete.connect(bump_version, sender=ErrorCode, dispatch_uid="apierrors.bump_on_delete")
         post_migrate.connect(sync_after_migrate, sender=self, dispatch_uid="apierrors.sync")
+        request_finished.connect(clear_log_context, dispatch_uid="apierrors.log_context")

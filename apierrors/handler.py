@@ -15,10 +15,11 @@ from django.utils.log import log_response
 from rest_framework.utils.encoders import JSONEncoder
 from rest_framework.views import set_rollback
 
-from apierrors import ids, language, log, reference
+from apierrors import ids, language, log, log_context, reference
 from apierrors.catalog import LAST_RESORT, Entry, catalog
 from apierrors.conf import apierrors_settings
 from apierrors.formats import ClientError, Formatter, formatter_for, get_formatter
+from apierrors.integrations import sentry
 from apierrors.placeholders import fill
 from apierrors.resolve import Problem, resolve
 
@@ -37,6 +38,8 @@ class ErrorHandler:
         self.view = view
         self.django_request: HttpRequest | None = getattr(request, "_request", request)
         self.error_id = ids.new_error_id()
+        self.sentry_event_id = ""
+        log_context.bind_error_id(self.error_id)
 
     def run(self) -> HttpResponse:
         formatter = self.formatter()
@@ -144,6 +147,9 @@ class ErrorHandler:
         """
         if error.status_code < 500 or self.django_request is None:
             return
+        self.sentry_event_id = sentry.capture(
+            self.exc, error_id=self.error_id, request_id=response["X-Request-Id"]
+        )
         got_request_exception.send(sender=None, request=self.django_request)
         log_response(
             "%s: %s",
@@ -160,6 +166,7 @@ class ErrorHandler:
     ) -> None:
         item = log.build_record(problem, error, body, self.request)
         item["create_draft"] = not entry.is_known and not catalog.exists(problem.code)
+        item["sentry_event_id"] = self.sentry_event_id
         log.record(item, self.request)
 
 

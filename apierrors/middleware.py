@@ -8,7 +8,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 
-from apierrors import ids, language, log
+from apierrors import ids, language, log, log_context
 from apierrors.conf import apierrors_settings
 from apierrors.handler import REQUEST_ID_ATTR, handle
 
@@ -35,6 +35,7 @@ class APIErrorsMiddleware:
         header = request.headers.get(apierrors_settings.REQUEST_ID_HEADER)
         request_id = ids.valid_request_id(header) or ids.new_request_id()
         setattr(request, REQUEST_ID_ATTR, request_id)
+        log_context.begin(request_id)
         pending: list[dict[str, Any]] = []
         setattr(request, log.PENDING_ATTR, pending)
         try:

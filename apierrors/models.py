@@ -141,6 +141,12 @@ class ErrorLog(models.Model):
     request_headers = models.JSONField(_("request headers"), default=dict, blank=True)
     request_body = models.JSONField(_("request body"), null=True, blank=True)
     response_body = models.JSONField(_("response body"), null=True, blank=True)
+    sentry_event_id = models.CharField(
+        _("Sentry event id"),
+        max_length=32,
+        blank=True,
+        help_text=_("The event sent to Sentry for this error, when sentry-sdk is set up."),
+    )
     created_at = models.DateTimeField(_("created at"), db_index=True)
 
     class Meta:
