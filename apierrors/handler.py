@@ -184,19 +184,10 @@ def last_resort(handler: ErrorHandler, failure: BaseException) -> HttpResponse:
     """A 500 in the site's format with an error_id, built without database, cache or catalog."""
     error_id = handler.error_id
     request_id = getattr(handler.django_request, REQUEST_ID_ATTR, None) or ids.new_request_id()
-    error = ClientError(
-        code=LAST_RESORT.code,
-        status_code=LAST_RESORT.status_code,
-        category=LAST_RESORT.category,
-        title=LAST_RESORT.title,
-        message=LAST_RESORT.message,
-        action=LAST_RESORT.action,
-        is_public=False,
-        is_retryable=False,
-        doc_url="",
+    error = reference.client_error(
+        LAST_RESORT,
         error_id=error_id,
         request_id=str(request_id),
-        language=LAST_RESORT.language,
         instance=getattr(handler.django_request, "path", "") or "",
     )
     try:

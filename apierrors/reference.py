@@ -124,14 +124,16 @@ def sample_field_errors() -> tuple[FieldError, ...]:
     return (FieldError(("email",), "invalid", str(_("Enter a valid email address."))),)
 
 
-def example_error(
+def client_error(
     entry: Entry,
     *,
+    error_id: str,
+    request_id: str,
+    instance: str,
     doc_url: str = "",
     field_errors: tuple[FieldError, ...] = (),
-    path: str = EXAMPLE_PATH,
 ) -> ClientError:
-    """The ClientError the handler composes for ``entry`` when no exception text applies."""
+    """What a client is sent for ``entry`` when no exception text applies."""
     return ClientError(
         code=entry.code,
         status_code=entry.status_code,
@@ -142,10 +144,28 @@ def example_error(
         is_public=entry.is_public,
         is_retryable=entry.is_retryable,
         doc_url=doc_url,
+        error_id=error_id,
+        request_id=request_id,
+        language=entry.language,
+        instance=instance,
+        field_errors=field_errors,
+    )
+
+
+def example_error(
+    entry: Entry,
+    *,
+    doc_url: str = "",
+    field_errors: tuple[FieldError, ...] = (),
+    path: str = EXAMPLE_PATH,
+) -> ClientError:
+    """The ClientError the handler composes for ``entry``, with the page's stand-in ids."""
+    return client_error(
+        entry,
         error_id=EXAMPLE_ERROR_ID,
         request_id=EXAMPLE_REQUEST_ID,
-        language=entry.language,
         instance=path,
+        doc_url=doc_url,
         field_errors=field_errors,
     )
 
@@ -172,34 +192,32 @@ def example(formatter: Formatter, format_name: str, error: ClientError) -> Examp
 
 @dataclass(frozen=True, slots=True)
 class ReferenceEntry:
-    code: str
-    status_code: int
-    category: str
-    title: str
-    message: str
-    # Empty for non-public entries: the page shows what their clients get, nothing more.
-    action: str
-    is_public: bool
-    is_retryable: bool
+    """One catalog entry as the page shows it."""
+
+    entry: Entry
     doc_url: str
     example: Example
-    # The catalog's own doc_url, when staff gave one (it then replaces the anchor in doc_url).
-    own_doc_url: str = ""
 
     @property
     def anchor(self) -> str:
-        return anchor(self.code)
+        return anchor(self.entry.code)
+
+    @property
+    def action(self) -> str:
+        # Non-public entries show what their clients get, nothing more.
+        return self.entry.action if self.entry.is_public else ""
 
     def as_dict(self) -> dict[str, Any]:
+        entry = self.entry
         return {
-            "code": self.code,
-            "status_code": self.status_code,
-            "category": self.category,
-            "title": self.title,
-            "message": self.message,
+            "code": entry.code,
+            "status_code": entry.status_code,
+            "category": entry.category,
+            "title": entry.title,
+            "message": entry.message,
             "action": self.action,
-            "is_public": self.is_public,
-            "is_retryable": self.is_retryable,
+            "is_public": entry.is_public,
+            "is_retryable": entry.is_retryable,
             "doc_url": self.doc_url,
             "example": {
                 "format": self.example.format_name,
@@ -246,21 +264,13 @@ def build_reference(language: str, format_name: str, request: Any) -> list[Refer
             doc_url = entry_doc_url(entry, base)
             fields = sample_field_errors() if entry.code in FIELD_ERROR_CODES else ()
             item = ReferenceEntry(
-                code=entry.code,
-                status_code=entry.status_code,
-                category=entry.category,
-                title=entry.title,
-                message=entry.message,
-                action=entry.action if entry.is_public else "",
-                is_public=entry.is_public,
-                is_retryable=entry.is_retryable,
+                entry=entry,
                 doc_url=doc_url,
                 example=example(
                     formatter,
                     format_name,
                     example_error(entry, doc_url=doc_url, field_errors=fields),
                 ),
-                own_doc_url=entry.doc_url,
             )
             if entry.category not in groups:
                 groups[entry.category] = ReferenceCategory(

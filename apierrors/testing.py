@@ -18,11 +18,13 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from apierrors.catalog import Entry
 from apierrors.formats import ClientError, Formatter, format_name_for, get_formatter
 from apierrors.models import normalize_code
+from apierrors.reference import client_error
 from apierrors.resolve import FieldError, PathPart
 
 __all__ = ["assert_api_error", "error_body"]
@@ -34,20 +36,25 @@ _A, _B, _C = "zqxa", "zqxb", "zqxc"
 JSONPath = tuple[str | int, ...]
 
 
+_ENTRY = Entry(
+    code=_CODE,
+    status_code=400,
+    category="invalid_request",
+    title="zqx title",
+    message="zqx message",
+    action="zqx action",
+    is_public=True,
+    is_retryable=False,
+    doc_url="",
+    language="en",
+)
+
+
 def _client_error(code: str, field_errors: tuple[FieldError, ...] = ()) -> ClientError:
-    return ClientError(
-        code=code,
-        status_code=400,
-        category="invalid_request",
-        title="zqx title",
-        message="zqx message",
-        action="zqx action",
-        is_public=True,
-        is_retryable=False,
-        doc_url="",
+    return client_error(
+        replace(_ENTRY, code=code),
         error_id="zqx error id",
         request_id="zqx request id",
-        language="en",
         instance="/zqx/",
         field_errors=field_errors,
     )
