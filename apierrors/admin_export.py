@@ -23,14 +23,14 @@ def export_response(queryset: QuerySet[ErrorCode], file_format: str) -> HttpResp
 
 @admin.action(description=_("Export selected error codes (JSON)"), permissions=["view"])
 def export_json(
-    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[ErrorCode]
+    modeladmin: admin.ModelAdmin[ErrorCode], request: HttpRequest, queryset: QuerySet[ErrorCode]
 ) -> HttpResponse:
     return export_response(queryset, "json")
 
 
 @admin.action(description=_("Export selected error codes (YAML)"), permissions=["view"])
 def export_yaml(
-    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[ErrorCode]
+    modeladmin: admin.ModelAdmin[ErrorCode], request: HttpRequest, queryset: QuerySet[ErrorCode]
 ) -> HttpResponse | None:
     try:
         return export_response(queryset, "yaml")

@@ -66,7 +66,7 @@ def entry_data(row: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def rows(using: str = DEFAULT_DB_ALIAS, codes: Iterable[str] | None = None) -> list[dict]:
+def rows(using: str = DEFAULT_DB_ALIAS, codes: Iterable[str] | None = None) -> list[dict[str, Any]]:
     queryset = ErrorCode.objects.db_manager(using).rewrite(False).order_by("code")
     if codes is not None:
         queryset = queryset.filter(code__in=list(codes))

@@ -195,7 +195,9 @@ def _ref(kind: str, name: str) -> dict[str, str]:
 
 
 def _component(kind: str, name: str, schema: dict[str, Any] | None = None) -> ResolvedComponent:
-    return ResolvedComponent(name=name, type=kind, schema=schema, object=f"apierrors:{kind}:{name}")
+    return ResolvedComponent(  # type: ignore[no-untyped-call]
+        name=name, type=kind, schema=schema, object=f"apierrors:{kind}:{name}"
+    )
 
 
 def _register(registry: ComponentRegistry, kind: str, name: str, schema: dict[str, Any]) -> None:
@@ -281,6 +283,7 @@ def error_responses(
     for status_code in sorted(groups):
         entries = groups[status_code]
         plain = _ref("schemas", schema_name(format_name, field_errors=False))
+        schema: dict[str, Any]
         if any(entry.code in FIELD_ERROR_CODES for entry in entries):
             schema = {
                 "anyOf": [_ref("schemas", schema_name(format_name, field_errors=True)), plain]

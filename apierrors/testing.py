@@ -15,7 +15,6 @@ site's own Formatter, is understood the same way. A format whose body carries no
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -118,9 +117,17 @@ def _field_layout(body: Any) -> tuple[str | None, JSONPath, str | None, str | No
     return None, (), None, None
 
 
-@functools.cache
+_layouts: dict[type[Formatter], Layout] = {}
+
+
 def layout(formatter_class: type[Formatter]) -> Layout:
-    formatter = formatter_class()
+    """Where ``formatter_class`` keeps the code and field errors; learnt once per class."""
+    if formatter_class not in _layouts:
+        _layouts[formatter_class] = _learn(formatter_class())
+    return _layouts[formatter_class]
+
+
+def _learn(formatter: Formatter) -> Layout:
     plain = formatter.body(_client_error(_CODE))
     fields = formatter.body(
         _client_error(
