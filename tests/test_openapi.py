@@ -12,6 +12,7 @@ import jsonschema
 import pytest
 import schemathesis
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
 from drf_spectacular.validation import validate_schema
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -228,6 +229,7 @@ sys.meta_path.insert(0, Hide())
 import django
 django.setup()
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
 from django.test import Client
 from django.test.utils import setup_test_environment
 
@@ -273,14 +275,25 @@ def test_the_app_works_unchanged_without_drf_spectacular():
 # Conformance: schemathesis against the demo's own schema ------------------------------------
 
 
-def test_every_response_matches_the_documented_schema(demo):
+@pytest.fixture
+def wsgi_app():
+    """Django's WSGI app that keeps the test's connection, as Django's own test client does."""
+    from django.core.wsgi import get_wsgi_application
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield get_wsgi_application()
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def test_every_response_matches_the_documented_schema(demo, wsgi_app):
     """Each operation of the demo, called with generated input, answers as documented.
 
     Bounded: a few generated cases per operation, through the WSGI app, no server, no network.
     """
-    from django.core.wsgi import get_wsgi_application
-
-    schema = schemathesis.openapi.from_wsgi("/schema/?format=json", get_wsgi_application())
+    schema = schemathesis.openapi.from_wsgi("/schema/?format=json", wsgi_app)
     checks = [
         status_code_conformance,
         content_type_conformance,
