@@ -223,7 +223,7 @@ def register_format(registry: ComponentRegistry, format_name: str) -> None:
             continue
         fields = SAMPLE_FIELD_ERRORS[0] if entry.code in FIELD_ERROR_CODES else ()
         error = example_error(entry, field_errors=fields)
-        description = " ".join(text for text in (entry.message, entry.action) if text)
+        description = "\n\n".join(text for text in (entry.message, entry.action) if text)
         _register(
             registry,
             ResolvedComponent.EXAMPLE,

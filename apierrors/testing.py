@@ -179,10 +179,12 @@ def _format_of(response: Any, format_name: str | None) -> str:
     return format_name_for(path, view)
 
 
-def _logged_code(error_id: str) -> str:
+def _logged_code(error_id: str, *, strict: bool = True) -> str:
     from apierrors.models import ErrorLog
 
     row = ErrorLog.objects.filter(error_id=error_id).values_list("code", flat=True).first()
+    if row is None and not strict:
+        return ""
     if row is None:
         raise AssertionError(
             f"this format's body carries no code and no error log row has error_id {error_id!r}"
@@ -218,7 +220,12 @@ def assert_api_error(
     if code is not None:
         path = shape.code_path_with_fields if has_fields else shape.code_path
         actual = _get(body, path) if path is not None else _logged_code(error_id)
-        if actual is None or normalize_code(str(actual)) != normalize_code(code):
+        wanted = normalize_code(code)
+        # A format may write its own code for a catalog one (OCTO's BAD_REQUEST for a
+        # validation error): the catalog code the log kept counts too.
+        if (actual is None or normalize_code(str(actual)) != wanted) and (
+            path is None or normalize_code(_logged_code(error_id, strict=False)) != wanted
+        ):
             raise AssertionError(f"code {actual!r}, expected {code!r}:\n{shown}")
     if field_errors is not None:
         _assert_fields(formatter, shape, container, field_errors, shown)

@@ -61,14 +61,14 @@ def test_an_entry_shows_code_status_title_message_action_and_its_example(client)
         in block
     )
     assert '<span class="status">400</span>' in block
-    assert "<dd>The Product ID was invalid or missing.</dd>" in block
+    assert "<dd>The Product ID was invalid or missing</dd>" in block
     assert "<dt>What to do</dt><dd>Provide a valid productId in the request.</dd>" in block
     expected_body = json.dumps(
         {
             "type": "http://testserver/errors/#invalid_product_id",
             "title": "Invalid Product ID",
             "status": 400,
-            "detail": "The Product ID was invalid or missing.",
+            "detail": "The Product ID was invalid or missing",
             "instance": "/api/example/",
             "code": "invalid_product_id",
             "error_id": reference.EXAMPLE_ERROR_ID,

@@ -58,10 +58,10 @@ def test_export_is_sorted_complete_and_stable():
         "is_public": True,
         "is_retryable": False,
         "message": {
-            "de": "Die Produkt-ID ist ungültig oder fehlt.",
-            "en": "The Product ID was invalid or missing.",
+            "de": "Die Produkt-ID ist ungültig oder fehlt",
+            "en": "The Product ID was invalid or missing",
             "es": entry(data, "invalid_product_id")["message"]["es"],
-            "fr": "L'ID de produit est invalide ou manquant.",
+            "fr": "L'ID de produit est invalide ou manquant",
         },
         "status_code": 400,
         "title": {

@@ -13,6 +13,7 @@ import pytest
 import schemathesis
 from django.core.management import call_command
 from django.core.signals import request_finished, request_started
+from django.test import override_settings
 from drf_spectacular.validation import validate_schema
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -23,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from apierrors.formats import get_formatter
+from apierrors.formats import FORMATS, get_formatter
 from apierrors.openapi import infer_schema
 from apierrors.reference import example_error
 
@@ -147,39 +148,64 @@ def test_components_hold_one_example_per_catalog_code_and_format(schema):
     entry = catalog.lookup("invalid_product_id", "en")
     assert examples["ProblemError.invalid_product_id"] == {
         "summary": "invalid_product_id (400): Invalid Product ID",
-        "description": "The Product ID was invalid or missing. Provide a valid productId in the request.",
+        "description": "The Product ID was invalid or missing\n\nProvide a valid productId in the request.",
         "value": get_formatter("problem").body(example_error(entry)),
     }
 
 
-def test_real_error_bodies_validate_against_their_documented_schema(schema, client):
-    cases = [
-        ("get", "/api/products/", "/api/products/", {}, None),
-        ("get", "/api/products/{product_id}/", "/api/products/nope/", KEY, None),
-        (
-            "get",
-            "/api/catalog-style/products/{product_id}/",
-            "/api/catalog-style/products/x/",
-            KEY,
-            None,
-        ),
-        ("post", "/api/bookings/", "/api/bookings/", KEY, {"unitItems": []}),
-        ("post", "/api/bookings/", "/api/bookings/", KEY, "{not json"),
-        ("get", "/api/crash/", "/api/crash/", {}, None),
-    ]
-    for method, template, url, headers, body in cases:
-        if isinstance(body, str) or body is not None:
-            response = getattr(client, method)(
-                url, body, content_type="application/json", **headers
+def json_schema(node):
+    """An OpenAPI 3.0 schema as JSON Schema: ``nullable: true`` becomes a "null" type."""
+    if isinstance(node, list):
+        return [json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {key: json_schema(value) for key, value in node.items() if key != "nullable"}
+    if node.get("nullable") and "type" in node:
+        converted["type"] = [node["type"], "null"]
+    return converted
+
+
+@pytest.mark.parametrize("format_name", sorted(FORMATS))
+def test_real_error_bodies_validate_against_their_documented_schema(demo, client, format_name):
+    with override_settings(
+        APIERRORS={
+            "FORMAT": format_name,
+            "FORMAT_BY_PATH": {"/api/catalog-style/": "catalog"},
+            "API_PREFIXES": ["/api/"],
+        }
+    ):
+        schema = json.loads(client.get("/schema/?format=json").content)
+        validate_schema(schema)
+        for method, template, url, headers, body in REAL_ERRORS:
+            if body is not None:
+                response = getattr(client, method)(
+                    url, body, content_type="application/json", **headers
+                )
+            else:
+                response = getattr(client, method)(url, **headers)
+            documented = responses(schema, template, method)[str(response.status_code)]
+            body_schema = documented["content"][response["Content-Type"]]["schema"]
+            jsonschema.validate(
+                response.json(), json_schema({**body_schema, "components": schema["components"]})
             )
-        else:
-            response = getattr(client, method)(url, **headers)
-        documented = responses(schema, template, method)[str(response.status_code)]
-        media_type = response["Content-Type"]
-        body_schema = documented["content"][media_type]["schema"]
-        jsonschema.validate(response.json(), {**body_schema, "components": schema["components"]})
-        for name in ("X-Error-Id", "X-Request-Id", "Content-Language"):
-            assert response.has_header(name)
+            for name in ("X-Error-Id", "X-Request-Id", "Content-Language"):
+                assert response.has_header(name)
+
+
+REAL_ERRORS = [
+    ("get", "/api/products/", "/api/products/", {}, None),
+    ("get", "/api/products/{product_id}/", "/api/products/nope/", KEY, None),
+    (
+        "get",
+        "/api/catalog-style/products/{product_id}/",
+        "/api/catalog-style/products/x/",
+        KEY,
+        None,
+    ),
+    ("post", "/api/bookings/", "/api/bookings/", KEY, {"unitItems": []}),
+    ("post", "/api/bookings/", "/api/bookings/", KEY, "{not json"),
+    ("get", "/api/crash/", "/api/crash/", {}, None),
+]
 
 
 @pytest.mark.parametrize(
@@ -230,6 +256,7 @@ import django
 django.setup()
 from django.core.management import call_command
 from django.core.signals import request_finished, request_started
+from django.test import override_settings
 from django.test import Client
 from django.test.utils import setup_test_environment
 
