@@ -372,7 +372,7 @@ def check_docs(
         messages.append(
             Error(
                 Messages.DOCS_URL.format(value=docs_url),
-                hint=Hints.DOCS_URL,
+                hint=str(Hints.DOCS_URL),
                 id=Codes.DOCS_URL,
             )
         )
@@ -381,13 +381,13 @@ def check_docs(
         messages.append(
             Error(
                 Messages.SENTRY_EVENT_URL.format(value=sentry_url),
-                hint=Hints.SENTRY_EVENT_URL,
+                hint=str(Hints.SENTRY_EVENT_URL),
                 id=Codes.SENTRY_EVENT_URL,
             )
         )
     schema_class = getattr(settings, "REST_FRAMEWORK", {}).get("DEFAULT_SCHEMA_CLASS")
     if schema_class == "drf_spectacular.openapi.AutoSchema":
         messages.append(
-            Warning(Messages.SCHEMA_CLASS, hint=Hints.SCHEMA_CLASS, id=Codes.SCHEMA_CLASS)
+            Warning(str(Messages.SCHEMA_CLASS), hint=str(Hints.SCHEMA_CLASS), id=Codes.SCHEMA_CLASS)
         )
     return messages
