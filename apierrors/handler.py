@@ -61,8 +61,12 @@ class ErrorHandler:
     def language(self) -> str:
         return language.negotiate(self.django_request)
 
+    def catalog_entry(self, problem: Problem, lang: str) -> Entry | None:
+        """The catalog's active entry for the problem's code; None when it has none."""
+        return catalog.lookup(problem.code, lang)
+
     def lookup(self, problem: Problem, lang: str) -> Entry:
-        entry = catalog.lookup(problem.code, lang)
+        entry = self.catalog_entry(problem, lang)
         if entry is None:
             return catalog.generic(problem.code, problem.status_code or 500, lang)
         return entry

@@ -79,3 +79,13 @@ def fill(template: str, params: Mapping[str, Any]) -> str:
         position = match.end()
     pieces.append(template[position:])
     return "".join(pieces)
+
+
+def placeholder_names(template: str) -> list[str]:
+    """The ``{name}`` placeholders of a template, in order of first appearance."""
+    names: list[str] = []
+    for match in _TOKEN.finditer(template or ""):
+        name = match.group(1)
+        if name and name not in names:
+            names.append(name)
+    return names
