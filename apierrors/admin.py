@@ -2,24 +2,38 @@
 
 from __future__ import annotations
 
+import datetime
 import json
+from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.urls import reverse
-from django.utils.html import format_html
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
+from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 from modeltranslation.admin import TranslationAdmin
 from modeltranslation.settings import AVAILABLE_LANGUAGES
 from modeltranslation.utils import build_localized_fieldname
 
-from apierrors import admin_export
+from apierrors import admin_export, preview
 from apierrors.ids import normalize_error_id
 from apierrors.integrations import sentry
+from apierrors.language import negotiate
 from apierrors.models import TRANSLATED_FIELDS, ErrorCode, ErrorLog
 from apierrors.translation import missing_languages, missing_translation_q
 
@@ -53,7 +67,86 @@ def missing_translations(entry: ErrorCode) -> str:
     return ", ".join(missing_languages(entry)) or "-"
 
 
-# The catalog ---------------------------------------------------------------------------------
+# Query parameters of the log's date filter: local dates, both ends included.
+SINCE_VAR = "since"
+UNTIL_VAR = "until"
+USER_VAR = "user"
+# Characters a query value shows unencoded on the record page.
+QUERY_SAFE = "[]/:,@"
+# How many related records (same request id) a record page lists.
+RELATED_LIMIT = 20
+# How many users the log's user filter offers: the ones with most errors in the period.
+USER_FILTER_LIMIT = 30
+
+
+# The catalog ------------------------------------------------------------------------------
+
+
+def with_occurrences(queryset: QuerySet[ErrorCode]) -> QuerySet[ErrorCode]:
+    """The entries with their log counts over 24 hours and 7 days and their last occurrence.
+
+    Correlated subqueries over the log's (code, created_at) index: the page's one query
+    computes them for the rows it shows, and a column can be sorted on them.
+    """
+    now = timezone.now()
+    logs = ErrorLog.objects.filter(code=OuterRef("code")).order_by()
+
+    def count_since(since: datetime.datetime) -> Coalesce:
+        counted = logs.filter(created_at__gte=since).values("code").annotate(n=Count("pk"))
+        return Coalesce(Subquery(counted.values("n")[:1]), 0)
+
+    return queryset.annotate(
+        occurrences_24h=count_since(now - datetime.timedelta(hours=24)),
+        occurrences_7d=count_since(now - datetime.timedelta(days=7)),
+        last_seen_at=Subquery(logs.order_by("-created_at").values("created_at")[:1]),
+    )
+
+
+class CatalogChangeList(ChangeList):
+    """The catalog list with occurrence columns, and whether its rows may link to the log."""
+
+    def get_queryset(self, request: HttpRequest, exclude_parameters: Any = None) -> QuerySet:
+        # Annotated at the root, once, so the columns can be sorted on like fields.
+        if not getattr(self, "_with_occurrences", False):
+            self.root_queryset = with_occurrences(self.root_queryset)
+            self._with_occurrences = True
+        return super().get_queryset(request, exclude_parameters)
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        site = self.model_admin.admin_site
+        can_view_log = site.is_registered(ErrorLog) and site.get_model_admin(
+            ErrorLog
+        ).has_view_permission(request)
+        for entry in self.result_list:
+            entry.log_url = (
+                reverse("admin:apierrors_errorlog_changelist")
+                + "?"
+                + urlencode({"code": entry.code})
+                if can_view_log
+                else ""
+            )
+
+
+def _moment(value: datetime.datetime) -> str:
+    """A time as "3 hours ago", the exact local time in its tooltip."""
+    local = timezone.localtime(value)
+    if timezone.now() - value < datetime.timedelta(minutes=1):
+        text = _("just now")
+    else:
+        text = _("%(delta)s ago") % {"delta": timesince(value, depth=1)}
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>',
+        value.isoformat(),
+        local.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        text,
+    )
+
+
+def _log_link(entry: ErrorCode, value: Any) -> str:
+    if value and getattr(entry, "log_url", ""):
+        return format_html('<a href="{}">{}</a>', entry.log_url, value)
+    return str(value)
 
 
 @admin.register(ErrorCode)
@@ -61,9 +154,11 @@ class ErrorCodeAdmin(TranslationAdmin):
     list_display = [
         "code",
         "status_code",
-        "category",
-        "is_public",
         "title",
+        "occurrences_24h",
+        "occurrences_7d",
+        "last_seen_at",
+        "is_public",
         "is_active",
         "is_draft",
         missing_translations,
@@ -78,26 +173,30 @@ class ErrorCodeAdmin(TranslationAdmin):
         MissingTranslationFilter,
     ]
     readonly_fields = ["created_at", "updated_at"]
-    # The same files as apierrors_export, for the selected entries.
-    actions = [admin_export.export_json, admin_export.export_yaml]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["code", "status_code", "category", "is_public", "is_retryable"]}),
         (_("What the client is told"), {"fields": ["title", "message", "action", "doc_url"]}),
         (_("State"), {"fields": ["is_active", "is_draft", "created_at", "updated_at"]}),
     ]
+    # One list every feature extends: the preview of bodies, then the same files as
+    # apierrors_export for the selected entries.
+    actions = ["preview_bodies", admin_export.export_json, admin_export.export_yaml]
 
     class Media:
         # modeltranslation's TabbedTranslationAdmin media, with jQuery UI's tabs served from the
         # app's static files: its default loads jQuery UI from a CDN, which offline and
-        # CSP-restricted admins cannot reach.
+        # CSP-restricted admins cannot reach. Then the live preview of the entry.
         js = (
             "admin/js/jquery.init.js",
             "modeltranslation/js/force_jquery.js",
             "apierrors/vendor/jquery-ui/jquery-ui-tabs.js",
             "modeltranslation/js/tabbed_translation_fields.js",
+            "apierrors/preview.js",
         )
-        css = {"all": ("modeltranslation/css/tabbed_translation_fields.css",)}
+        css = {
+            "all": ("modeltranslation/css/tabbed_translation_fields.css", "apierrors/admin.css")
+        }
 
     def get_search_fields(self, request: HttpRequest) -> list[str]:
         # Every language's column, computed per request: LANGUAGES is read at run time.
@@ -107,10 +206,250 @@ class ErrorCodeAdmin(TranslationAdmin):
             for language in AVAILABLE_LANGUAGES
         ]
 
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return CatalogChangeList
+
+    def get_urls(self) -> list[Any]:
+        preview_view = self.admin_site.admin_view(require_POST(self.preview_view))
+        return [
+            path("preview/", preview_view, name="apierrors_errorcode_preview"),
+            *super().get_urls(),
+        ]
+
+    # List columns ------------------------------------------------------------------------
+
+    @admin.display(description=_("24 h"), ordering="occurrences_24h")
+    def occurrences_24h(self, entry: ErrorCode) -> str:
+        return _log_link(entry, entry.occurrences_24h)
+
+    @admin.display(description=_("7 days"), ordering="occurrences_7d")
+    def occurrences_7d(self, entry: ErrorCode) -> str:
+        return _log_link(entry, entry.occurrences_7d)
+
+    @admin.display(description=_("last seen"), ordering="last_seen_at", empty_value="-")
+    def last_seen_at(self, entry: ErrorCode) -> str | None:
+        return _moment(entry.last_seen_at) if entry.last_seen_at else None
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if "is_draft__exact" not in request.GET:
+            drafts = ErrorCode.objects.filter(is_draft=True).count()
+            if drafts:
+                url = reverse("admin:apierrors_errorcode_changelist") + "?is_draft__exact=1"
+                text = ngettext(
+                    "%(count)d code was raised that the catalog does not describe yet.",
+                    "%(count)d codes were raised that the catalog does not describe yet.",
+                    drafts,
+                ) % {"count": drafts}
+                messages.info(
+                    request,
+                    format_html('{} <a href="{}">{}</a>', text, url, _("Show the drafts")),
+                )
+        return super().changelist_view(request, extra_context)
+
+    # Preview -----------------------------------------------------------------------------
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: ErrorCode | None = None,
+    ) -> HttpResponse:
+        context["apierrors_preview_url"] = reverse("admin:apierrors_errorcode_preview") + (
+            "?" + urlencode({"object_id": obj.pk}) if obj is not None else ""
+        )
+        context["apierrors_previews"] = (
+            preview.preview(preview.entry_row(obj), request=request) if obj is not None else None
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def preview_view(self, request: HttpRequest) -> HttpResponse:
+        """The preview of the form as it stands, for the edit page to show while staff type."""
+        object_id = request.GET.get("object_id")
+        obj = self.get_object(request, object_id) if object_id else None
+        if object_id and obj is None:
+            raise PermissionDenied
+        allowed = (
+            self.has_change_permission(request, obj)
+            if obj is not None
+            else self.has_add_permission(request)
+        )
+        if not allowed:
+            raise PermissionDenied
+        form_class = self.get_form(request, obj, change=obj is not None)
+        form = form_class(request.POST, instance=obj)
+        context: dict[str, Any] = {"previews": None, "errors": None}
+        if form.is_valid():
+            context["previews"] = preview.preview(preview.entry_row(form.instance), request=request)
+        else:
+            context["errors"] = [
+                f"{form.fields[name].label or name}: {message}" if name in form.fields else message
+                for name, field_messages in form.errors.items()
+                for message in field_messages
+            ]
+        return TemplateResponse(request, "admin/apierrors/errorcode/preview.html", context)
+
+    @admin.action(description=_("Preview the body in each format"), permissions=["view"])
+    def preview_bodies(self, request: HttpRequest, queryset: QuerySet[ErrorCode]) -> HttpResponse:
+        language = negotiate(request)
+        entries = [
+            (
+                entry,
+                preview.preview(preview.entry_row(entry), languages=[language], request=request),
+            )
+            for entry in queryset.order_by("code")
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Preview of the bodies clients receive"),
+            "entries": entries,
+            "language": language,
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/apierrors/errorcode/preview_bodies.html", context)
+
+
+# The log ----------------------------------------------------------------------------------
+
+
+def _local_midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def date_range(params: dict[str, str]) -> tuple[datetime.datetime | None, datetime.datetime | None]:
+    """The log's date filter as aware datetimes: [since 00:00, day after until 00:00)."""
+    bounds: list[datetime.datetime | None] = []
+    for name, shift in ((SINCE_VAR, 0), (UNTIL_VAR, 1)):
+        value = params.get(name)
+        if not value:
+            bounds.append(None)
+            continue
+        try:
+            day = datetime.date.fromisoformat(value)
+        except ValueError:
+            raise ValidationError(
+                _("%(value)s is not a date (YYYY-MM-DD)."), params={"value": value}
+            ) from None
+        bounds.append(_local_midnight(day + datetime.timedelta(days=shift)))
+    return bounds[0], bounds[1]
+
+
+def _filter_dates(queryset: QuerySet, since: Any, until: Any) -> QuerySet:
+    if since is not None:
+        queryset = queryset.filter(created_at__gte=since)
+    if until is not None:
+        queryset = queryset.filter(created_at__lt=until)
+    return queryset
+
+
+class DateRangeFilter(admin.ListFilter):
+    """From one local date to another, both included; with one-click periods."""
+
+    title = _("date")
+    template = "admin/apierrors/date_range_filter.html"
+
+    def __init__(self, request: HttpRequest, params: dict, model: Any, model_admin: Any) -> None:
+        super().__init__(request, params, model, model_admin)
+        for name in self.expected_parameters():
+            if name in params:
+                self.used_parameters[name] = params.pop(name)[-1]
+        self.hidden_params: list[tuple[str, str]] = []
+
+    def has_output(self) -> bool:
+        return True
+
+    def expected_parameters(self) -> list[str]:
+        return [SINCE_VAR, UNTIL_VAR]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        try:
+            bounds = date_range(self.used_parameters)
+        except ValidationError as exc:
+            # The admin answers this with its "?e=1" page, as for any bad filter value.
+            raise IncorrectLookupParameters(exc) from exc
+        return _filter_dates(queryset, *bounds)
+
+    def periods(self) -> list[tuple[Any, str, str]]:
+        today = timezone.localdate()
+        yesterday = today - datetime.timedelta(days=1)
+        return [
+            (_("Today"), today.isoformat(), today.isoformat()),
+            (_("Yesterday"), yesterday.isoformat(), yesterday.isoformat()),
+            (_("Past 7 days"), (today - datetime.timedelta(days=6)).isoformat(), ""),
+            (_("Past 30 days"), (today - datetime.timedelta(days=29)).isoformat(), ""),
+        ]
+
+    def choices(self, changelist: ChangeList) -> Any:
+        since = self.used_parameters.get(SINCE_VAR, "")
+        until = self.used_parameters.get(UNTIL_VAR, "")
+        self.since, self.until = since, until
+        # The custom range form keeps every other filter and the search as they are.
+        self.hidden_params = [
+            (name, value)
+            for name, values in changelist.filter_params.items()
+            if name not in (SINCE_VAR, UNTIL_VAR)
+            for value in values
+        ]
+        yield {
+            "selected": not since and not until,
+            "query_string": changelist.get_query_string(remove=[SINCE_VAR, UNTIL_VAR]),
+            "display": _("Any date"),
+        }
+        for display, start, end in self.periods():
+            new = {SINCE_VAR: start, UNTIL_VAR: end} if end else {SINCE_VAR: start}
+            remove = [] if end else [UNTIL_VAR]
+            yield {
+                "selected": (since, until) == (start, end),
+                "query_string": changelist.get_query_string(new, remove),
+                "display": display,
+            }
+
+
+class UserFilter(admin.SimpleListFilter):
+    """The users with most errors in the chosen period (the past 7 days when none is chosen)."""
+
+    title = _("user")
+    parameter_name = USER_VAR
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        try:
+            since, until = date_range(request.GET.dict())
+        except ValidationError:
+            since, until = None, None
+        if since is None and until is None:
+            since = timezone.now() - datetime.timedelta(days=7)
+        rows = (
+            _filter_dates(ErrorLog.objects.exclude(username=""), since, until)
+            .values("username")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "username")[:USER_FILTER_LIMIT]
+        )
+        users = [(row["username"], row["username"]) for row in rows]
+        chosen = self.value()
+        if chosen and chosen not in dict(users):
+            users.insert(0, (chosen, chosen))
+        return users
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value():
+            return queryset.filter(username=self.value())
+        return queryset
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value in ("", {}, [])
+
 
 def _pretty_json(value: Any) -> str:
+    if _empty(value):
+        return "-"
     return format_html(
-        "<pre class='apierrors-json'>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False)
+        '<pre class="apierrors-json">{}</pre>', json.dumps(value, indent=2, ensure_ascii=False)
     )
 
 
@@ -122,6 +461,13 @@ def _json_field(name: str, description: Any) -> Any:
         return _pretty_json(getattr(obj, name))
 
     return display
+
+
+def _status_text(status_code: int) -> str:
+    try:
+        return f"{status_code} {HTTPStatus(status_code).phrase}"
+    except ValueError:
+        return str(status_code)
 
 
 @admin.register(ErrorLog)
@@ -138,41 +484,41 @@ class ErrorLogAdmin(admin.ModelAdmin):
         "username",
         "request_id",
     ]
-    list_filter = ["status_code", "code", "method", "created_at"]
-    date_hierarchy = "created_at"
+    list_filter = [
+        DateRangeFilter,
+        "status_code",
+        "code",
+        UserFilter,
+        "method",
+    ]
     search_fields = ["=request_id", "=code", "path", "=username"]
-    search_help_text = _("Paste an error_id or a request id; or a code, a user or part of a path.")
+    search_help_text = _(
+        "Paste an error_id to open its record; or search a request id, a code, a user or part "
+        "of a path."
+    )
     list_per_page = 50
     show_full_result_count = False
+    # The record in the order support reads it: when, what was asked, what was answered, why.
     fieldsets = [
-        (_("When"), {"fields": ["error_id", "created_at"]}),
+        (_("When"), {"fields": ["created_display", "error_id"]}),
         (
             _("Request"),
             {
                 "fields": [
                     "method",
                     "path",
-                    "query_string",
-                    "request_id",
-                    "username",
-                    "user_pk",
-                    "language",
-                    "headers_display",
+                    "query_display",
                     "body_display",
+                    "request_id",
+                    "user_display",
+                    "language",
                 ]
             },
         ),
+        (_("Request headers"), {"fields": ["headers_display"], "classes": ["collapse"]}),
         (
-            _("Response"),
-            {
-                "fields": [
-                    "status_code",
-                    "catalog_link",
-                    "params_display",
-                    "field_errors_display",
-                    "response_display",
-                ]
-            },
+            _("What the client received"),
+            {"fields": ["status_display", "catalog_link", "response_display"]},
         ),
         (
             _("What broke"),
@@ -182,32 +528,17 @@ class ErrorLogAdmin(admin.ModelAdmin):
                     "exception_message",
                     "traceback_display",
                     "sentry_event",
+                    "params_display",
+                    "field_errors_display",
                 ]
             },
         ),
+        (_("Related records"), {"fields": ["related_display"]}),
     ]
-    readonly_fields = [
-        "error_id",
-        "created_at",
-        "method",
-        "path",
-        "query_string",
-        "request_id",
-        "username",
-        "user_pk",
-        "language",
-        "headers_display",
-        "body_display",
-        "status_code",
-        "catalog_link",
-        "params_display",
-        "field_errors_display",
-        "response_display",
-        "exception_class",
-        "exception_message",
-        "traceback_display",
-        "sentry_event",
-    ]
+    readonly_fields = [field for _name, options in fieldsets for field in options["fields"]]
+
+    class Media:
+        css = {"all": ["apierrors/admin.css"]}
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -217,6 +548,40 @@ class ErrorLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: ErrorLog | None = None) -> bool:
         return False
+
+    def get_fieldsets(self, request: HttpRequest, obj: ErrorLog | None = None) -> Any:
+        if obj is None or obj.traceback:
+            return self.fieldsets
+        # Client errors keep no traceback: no empty box to puzzle over.
+        return [
+            (
+                name,
+                {**options, "fields": [f for f in options["fields"] if f != "traceback_display"]},
+            )
+            for name, options in self.fieldsets
+        ]
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        error_id = normalize_error_id(request.GET.get(SEARCH_VAR, ""))
+        if error_id and self.has_view_permission(request):
+            # A pasted error_id is a question with one answer: open the record.
+            pk = self.get_queryset(request).filter(error_id=error_id).values_list("pk", flat=True)
+            found = pk.first()
+            if found is not None:
+                return HttpResponseRedirect(
+                    reverse("admin:apierrors_errorlog_change", args=[found])
+                )
+            messages.warning(
+                request,
+                _(
+                    "No error has the error_id %(error_id)s. It may be older than the log keeps, "
+                    "or from another site."
+                )
+                % {"error_id": error_id},
+            )
+        return super().changelist_view(request, extra_context)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[ErrorLog], search_term: str
@@ -236,6 +601,74 @@ class ErrorLogAdmin(admin.ModelAdmin):
             return self.get_queryset(request).filter(error_id=error_id).first()
         return super().get_object(request, object_id, from_field)
 
+    # Record fields -----------------------------------------------------------------------
+
+    @admin.display(description=_("created at"))
+    def created_display(self, obj: ErrorLog) -> str:
+        local = timezone.localtime(obj.created_at)
+        return format_html(
+            '{} <span class="apierrors-muted">({})</span>',
+            local.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + local.strftime(" %Z"),
+            _moment(obj.created_at),
+        )
+
+    @admin.display(description=_("field errors"))
+    def field_errors_display(self, obj: ErrorLog) -> str:
+        if not obj.field_errors:
+            return "-"
+        return format_html(
+            '<ul class="apierrors-field-errors">{}</ul>',
+            format_html_join(
+                "",
+                "<li><code>{}</code> {}: {}</li>",
+                (
+                    (
+                        ".".join(str(part) for part in item.get("path", [])) or "-",
+                        item.get("code", ""),
+                        item.get("message", ""),
+                    )
+                    for item in obj.field_errors
+                ),
+            ),
+        )
+
+    @admin.display(description=_("query"))
+    def query_display(self, obj: ErrorLog) -> str:
+        try:
+            query = json.loads(obj.query_string) if obj.query_string else {}
+        except ValueError:
+            return obj.query_string
+        if not query:
+            return "-"
+        # Percent-encoded as on the wire, but with the redaction marker left readable.
+        text = "&".join(
+            f"{quote(str(key), safe=QUERY_SAFE)}={quote(str(value), safe=QUERY_SAFE)}"
+            for key, values in query.items()
+            for value in (values if isinstance(values, list) else [values])
+        )
+        return format_html('<code class="apierrors-query">?{}</code>', text)
+
+    @admin.display(description=_("user"))
+    def user_display(self, obj: ErrorLog) -> str:
+        if not obj.username:
+            return _("anonymous")
+        url = (
+            reverse("admin:apierrors_errorlog_changelist")
+            + "?"
+            + urlencode({USER_VAR: obj.username})
+        )
+        return format_html(
+            '{} <span class="apierrors-muted">(id {})</span> · <a href="{}">{}</a>',
+            obj.username,
+            obj.user_pk or "-",
+            url,
+            _("this user's errors"),
+        )
+
+    @admin.display(description=_("HTTP status"))
+    def status_display(self, obj: ErrorLog) -> str:
+        return _status_text(obj.status_code)
+
     @admin.display(description=_("catalog entry"))
     def catalog_link(self, obj: ErrorLog) -> str:
         entry = ErrorCode.objects.filter(code=obj.code).only("pk").first()
@@ -243,12 +676,6 @@ class ErrorLogAdmin(admin.ModelAdmin):
             return obj.code
         url = reverse("admin:apierrors_errorcode_change", args=[entry.pk])
         return format_html('<a href="{}">{}</a>', url, obj.code)
-
-    headers_display = _json_field("request_headers", _("request headers"))
-    body_display = _json_field("request_body", _("request body"))
-    params_display = _json_field("params", _("params"))
-    field_errors_display = _json_field("field_errors", _("field errors"))
-    response_display = _json_field("response_body", _("response body"))
 
     @admin.display(description=_("Sentry event"))
     def sentry_event(self, obj: ErrorLog) -> str:
@@ -258,4 +685,56 @@ class ErrorLogAdmin(admin.ModelAdmin):
     def traceback_display(self, obj: ErrorLog) -> str:
         if not obj.traceback:
             return "-"
-        return format_html("<pre class='apierrors-traceback'>{}</pre>", obj.traceback)
+        return format_html('<pre class="apierrors-traceback">{}</pre>', obj.traceback)
+
+    @admin.display(description=_("same request id"))
+    def related_display(self, obj: ErrorLog) -> str:
+        if not obj.request_id:
+            return "-"
+        related = list(
+            ErrorLog.objects.filter(request_id=obj.request_id)
+            .exclude(pk=obj.pk)
+            .order_by("created_at")
+            .values("pk", "error_id", "created_at", "status_code", "code", "method", "path")[
+                : RELATED_LIMIT + 1
+            ]
+        )
+        if not related:
+            return _("No other error has this request id.")
+        items = format_html_join(
+            "",
+            '<li><a href="{}">{}</a> {} · {} {} · {} {}</li>',
+            (
+                (
+                    reverse("admin:apierrors_errorlog_change", args=[row["pk"]]),
+                    row["error_id"],
+                    timezone.localtime(row["created_at"]).strftime("%Y-%m-%d %H:%M:%S"),
+                    row["status_code"],
+                    row["code"],
+                    row["method"],
+                    row["path"],
+                )
+                for row in related[:RELATED_LIMIT]
+            ),
+        )
+        url = (
+            reverse("admin:apierrors_errorlog_changelist")
+            + "?"
+            + urlencode({SEARCH_VAR: obj.request_id})
+        )
+        return format_html(
+            '<ul class="apierrors-related">{}</ul><a href="{}">{}</a>',
+            items,
+            url,
+            _("All errors with this request id"),
+        )
+
+    headers_display = _json_field("request_headers", _("request headers"))
+    body_display = _json_field("request_body", _("request body"))
+    params_display = _json_field("params", _("params"))
+    response_display = _json_field("response_body", _("body"))
+
+
+# The admin index: a box to paste an error_id into, unless the site chose its own index page.
+if admin.site.index_template is None:
+    admin.site.index_template = "admin/apierrors/index.html"

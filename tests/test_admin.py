@@ -63,14 +63,16 @@ def test_editing_a_message_in_the_admin_reaches_the_next_error(admin_client, cli
     assert response.json()["detail"] == "Le produit 123 est introuvable."
 
 
-def test_pasted_error_id_finds_exactly_its_row(admin_client, client):
+def test_pasted_error_id_opens_exactly_its_row(admin_client, client):
     wanted = crash(client)
     for _ in range(3):
         crash(client)
+    row = ErrorLog.objects.get(error_id=wanted)
 
     for pasted in (wanted, f"  {wanted}\n", wanted.upper()):
-        html = admin_client.get("/admin/apierrors/errorlog/", {"q": pasted}).content.decode()
-        assert result_ids(html) == [wanted]
+        response = admin_client.get("/admin/apierrors/errorlog/", {"q": pasted})
+        assert response.status_code == 302
+        assert response["Location"] == f"/admin/apierrors/errorlog/{row.pk}/change/"
 
 
 def test_log_search_by_request_id(admin_client, client):

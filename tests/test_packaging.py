@@ -51,5 +51,8 @@ def test_the_wheel_carries_translations_templates_and_migrations(tmp_path):
         assert f"apierrors/locale/{language}/LC_MESSAGES/django.mo" in names
     assert "apierrors/py.typed" in names
     assert "apierrors/static/apierrors/vendor/jquery-ui/jquery-ui-tabs.js" in names
+    assert "apierrors/templates/admin/apierrors/errorcode/change_form.html" in names
+    assert "apierrors/static/apierrors/admin.css" in names
+    assert "apierrors/static/apierrors/preview.js" in names
     assert "apierrors/migrations/0002_translation_fields.py" in names
     assert not any(name.startswith(("project/", "tests/")) for name in names)
