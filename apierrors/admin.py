@@ -681,6 +681,16 @@ class ErrorLogAdmin(admin.ModelAdmin):
     def sentry_event(self, obj: ErrorLog) -> str:
         return sentry.event_link(obj.sentry_event_id)
 
+    @admin.display(description=_("body"))
+    def response_display(self, obj: ErrorLog) -> str:
+        # The text as sent keeps the format's key order, which a JSON column may not.
+        if not obj.response_text:
+            return _pretty_json(obj.response_body)
+        try:
+            return _pretty_json(json.loads(obj.response_text))
+        except ValueError:
+            return format_html('<pre class="apierrors-json">{}</pre>', obj.response_text)
+
     @admin.display(description=_("traceback"))
     def traceback_display(self, obj: ErrorLog) -> str:
         if not obj.traceback:
@@ -732,7 +742,6 @@ class ErrorLogAdmin(admin.ModelAdmin):
     headers_display = _json_field("request_headers", _("request headers"))
     body_display = _json_field("request_body", _("request body"))
     params_display = _json_field("params", _("params"))
-    response_display = _json_field("response_body", _("body"))
 
 
 # The admin index: a box to paste an error_id into, unless the site chose its own index page.

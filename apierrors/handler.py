@@ -12,13 +12,13 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.log import log_response
-from rest_framework.utils.encoders import JSONEncoder
 from rest_framework.views import set_rollback
 
 from apierrors import ids, language, log, log_context, reference
 from apierrors.catalog import LAST_RESORT, Entry, catalog
 from apierrors.conf import apierrors_settings
 from apierrors.formats import ClientError, Formatter, formatter_for, get_formatter
+from apierrors.formats.base import body_text
 from apierrors.integrations import sentry
 from apierrors.placeholders import fill
 from apierrors.resolve import Problem, resolve
@@ -125,7 +125,7 @@ class ErrorHandler:
         self, formatter: Formatter, problem: Problem, error: ClientError, body: dict[str, Any]
     ) -> HttpResponse:
         response = HttpResponse(
-            json.dumps(body, cls=JSONEncoder, ensure_ascii=False, separators=(",", ":")),
+            body_text(body),
             status=formatter.status_code(error),
             content_type=formatter.media_type,
         )

@@ -16,6 +16,7 @@ from rest_framework.request import Empty as NotParsed
 
 from apierrors.conf import apierrors_settings
 from apierrors.formats import ClientError
+from apierrors.formats.base import body_text
 from apierrors.models import ErrorCode, ErrorLog
 from apierrors.resolve import Problem
 
@@ -171,6 +172,8 @@ def build_record(
         "request_headers": {},
         "request_body": None,
         "response_body": body,
+        # The body as sent: a JSON column may reorder keys (PostgreSQL's jsonb does).
+        "response_text": body_text(body),
         "created_at": timezone.now(),
         # Not a column: whether to create a draft catalog entry for an unknown code.
         "create_draft": False,

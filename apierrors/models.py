@@ -147,6 +147,11 @@ class ErrorLog(models.Model):
         blank=True,
         help_text=_("The event sent to Sentry for this error, when sentry-sdk is set up."),
     )
+    response_text = models.TextField(
+        _("response body as sent"),
+        blank=True,
+        help_text=_("The body exactly as the client received it, keys in their order."),
+    )
     created_at = models.DateTimeField(_("created at"), db_index=True)
 
     class Meta:

@@ -170,6 +170,7 @@ def test_a_server_error_record_reads_in_order(admin_client, client):
         re.search(r"field-response_display.*?<pre[^>]*>(.*?)</pre>", page, re.S).group(1)
     )
     assert shown == json.dumps(response.json(), indent=2, ensure_ascii=False)
+    assert row.response_text == response.content.decode()
     # What broke, and the catalog entry that answered.
     assert '<div class="readonly">builtins.RuntimeError</div>' in page
     assert '<pre class="apierrors-traceback">Traceback (most recent call last):' in page

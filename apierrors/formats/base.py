@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+
+from rest_framework.utils.encoders import JSONEncoder
 
 from apierrors.resolve import FieldError, PathPart, Problem
 
@@ -43,6 +46,11 @@ def dotted_path(path: tuple[PathPart, ...]) -> str:
 def json_pointer(path: tuple[PathPart, ...]) -> str:
     """``("items", 0, "name")`` -> ``#/items/0/name`` (RFC 6901 escaping, URI fragment form)."""
     return "#" + "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+def body_text(body: dict[str, Any]) -> str:
+    """A body as it goes on the wire: compact JSON, non-ASCII text as it is."""
+    return json.dumps(body, cls=JSONEncoder, ensure_ascii=False, separators=(",", ":"))
 
 
 class Formatter:
