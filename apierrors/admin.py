@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
@@ -11,6 +12,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
@@ -132,9 +134,9 @@ def _moment(value: datetime.datetime) -> str:
     """A time as "3 hours ago", the exact local time in its tooltip."""
     local = timezone.localtime(value)
     if timezone.now() - value < datetime.timedelta(minutes=1):
-        text = _("just now")
+        text = str(_("just now"))
     else:
-        text = _("%(delta)s ago") % {"delta": timesince(value, depth=1)}
+        text = str(_("%(delta)s ago") % {"delta": timesince(value, depth=1)})
     return format_html(
         '<time datetime="{}" title="{}">{}</time>',
         value.isoformat(),
@@ -143,7 +145,7 @@ def _moment(value: datetime.datetime) -> str:
     )
 
 
-def _log_link(entry: ErrorCode, value: Any) -> str:
+def _log_link(entry: Any, value: Any) -> str:
     if value and getattr(entry, "log_url", ""):
         return format_html('<a href="{}">{}</a>', entry.log_url, value)
     return str(value)
@@ -219,15 +221,15 @@ class ErrorCodeAdmin(TranslationAdmin):
     # List columns ------------------------------------------------------------------------
 
     @admin.display(description=_("24 h"), ordering="occurrences_24h")
-    def occurrences_24h(self, entry: ErrorCode) -> str:
+    def occurrences_24h(self, entry: Any) -> str:
         return _log_link(entry, entry.occurrences_24h)
 
     @admin.display(description=_("7 days"), ordering="occurrences_7d")
-    def occurrences_7d(self, entry: ErrorCode) -> str:
+    def occurrences_7d(self, entry: Any) -> str:
         return _log_link(entry, entry.occurrences_7d)
 
     @admin.display(description=_("last seen"), ordering="last_seen_at", empty_value="-")
-    def last_seen_at(self, entry: ErrorCode) -> str | None:
+    def last_seen_at(self, entry: Any) -> str | None:
         return _moment(entry.last_seen_at) if entry.last_seen_at else None
 
     def changelist_view(
@@ -321,7 +323,9 @@ def _local_midnight(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def date_range(params: dict[str, str]) -> tuple[datetime.datetime | None, datetime.datetime | None]:
+def date_range(
+    params: Mapping[str, Any],
+) -> tuple[datetime.datetime | None, datetime.datetime | None]:
     """The log's date filter as aware datetimes: [since 00:00, day after until 00:00)."""
     bounds: list[datetime.datetime | None] = []
     for name, shift in ((SINCE_VAR, 0), (UNTIL_VAR, 1)):
@@ -355,7 +359,7 @@ class DateRangeFilter(admin.ListFilter):
 
     def __init__(self, request: HttpRequest, params: dict, model: Any, model_admin: Any) -> None:
         super().__init__(request, params, model, model_admin)
-        for name in self.expected_parameters():
+        for name in (SINCE_VAR, UNTIL_VAR):
             if name in params:
                 self.used_parameters[name] = params.pop(name)[-1]
         self.hidden_params: list[tuple[str, str]] = []
@@ -363,7 +367,7 @@ class DateRangeFilter(admin.ListFilter):
     def has_output(self) -> bool:
         return True
 
-    def expected_parameters(self) -> list[str]:
+    def expected_parameters(self) -> list[str | None]:
         return [SINCE_VAR, UNTIL_VAR]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -535,7 +539,7 @@ class ErrorLogAdmin(admin.ModelAdmin):
         ),
         (_("Related records"), {"fields": ["related_display"]}),
     ]
-    readonly_fields = [field for _name, options in fieldsets for field in options["fields"]]
+    readonly_fields = flatten_fieldsets(fieldsets)
 
     class Media:
         css = {"all": ["apierrors/admin.css"]}
@@ -651,7 +655,7 @@ class ErrorLogAdmin(admin.ModelAdmin):
     @admin.display(description=_("user"))
     def user_display(self, obj: ErrorLog) -> str:
         if not obj.username:
-            return _("anonymous")
+            return str(_("anonymous"))
         url = (
             reverse("admin:apierrors_errorlog_changelist")
             + "?"
@@ -710,7 +714,7 @@ class ErrorLogAdmin(admin.ModelAdmin):
             ]
         )
         if not related:
-            return _("No other error has this request id.")
+            return str(_("No other error has this request id."))
         items = format_html_join(
             "",
             '<li><a href="{}">{}</a> {} · {} {} · {} {}</li>',

@@ -93,7 +93,7 @@ def entry_row(instance: ErrorCode) -> dict[str, Any]:
     return row
 
 
-def sample_params(row: dict[str, Any]) -> dict[str, str]:
+def sample_params(row: dict[str, Any]) -> dict[str, Any]:
     """A value for every placeholder the entry's texts use, in any language: ``<name>``."""
     names: list[str] = []
     for key, value in row.items():
@@ -122,7 +122,7 @@ def _sample_request(path: str, base: HttpRequest | None) -> HttpRequest:
 
 
 def _respond(
-    row: dict[str, Any], params: dict[str, str], path: str, base: HttpRequest | None, **kwargs: Any
+    row: dict[str, Any], params: dict[str, Any], path: str, base: HttpRequest | None, **kwargs: Any
 ) -> tuple[int, str, tuple[tuple[str, str], ...], str]:
     handler = PreviewHandler(
         APIError(row["code"], **params), _sample_request(path, base), row=row, **kwargs
