@@ -9,6 +9,8 @@ import re
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apierrors.ids import new_error_id
@@ -295,6 +297,9 @@ def test_a_date_that_is_not_a_date_is_refused(admin_client):
         ({"code": "conflict"}, ["conflict"]),
         ({"user": "bob"}, ["bob"]),
         ({"status_code": "400", "user": "alice"}, ["alice-400"]),
+        ({"status_code": "4xx"}, ["conflict", "bob", "alice-400"]),
+        ({"status_code": "5xx", "method": "GET"}, ["crash"]),
+        ({"method": "POST"}, []),
     ],
 )
 def test_filters_by_status_code_and_user(admin_client, params, expected):
@@ -308,3 +313,32 @@ def test_filters_by_status_code_and_user(admin_client, params, expected):
     page = admin_client.get(LOG_URL, params).content.decode()
 
     assert sorted(result_ids(page)) == sorted(rows[name].error_id for name in expected)
+
+
+def test_filter_choices_come_from_the_catalog_not_from_the_log(admin_client):
+    make_row(code="conflict", status_code=423)
+
+    with CaptureQueriesContext(connection) as queries:
+        page = admin_client.get(LOG_URL).content.decode()
+
+    codes = re.search(r"By code.*?<ul>(.*?)</ul>", page, re.S).group(1)
+    assert re.findall(r">([a-z_]+)</a>", codes) == list(
+        ErrorCode.objects.order_by("code").values_list("code", flat=True)
+    )
+    statuses = re.search(r"By HTTP status.*?<ul>(.*?)</ul>", page, re.S).group(1)
+    assert ">4xx: client errors</a>" in statuses and ">404 Not Found</a>" in statuses
+    scans = [
+        query["sql"]
+        for query in queries.captured_queries
+        if "DISTINCT" in query["sql"].upper() and "apierrors_errorlog" in query["sql"]
+    ]
+    assert scans == []
+    listed = admin_client.get(LOG_URL, {"status_code": "423"}).content.decode()
+    assert len(result_ids(listed)) == 1
+
+
+def test_a_status_that_is_not_a_number_is_refused(admin_client):
+    response = admin_client.get(LOG_URL, {"status_code": "teapot"})
+
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")
