@@ -228,16 +228,22 @@ def test_editor_changes_the_french_text_and_the_next_request_gets_it(demo, brows
     assert body["detail"] == "Le produit nope n'existe pas dans notre catalogue."
     shot(api, "06-api-answers-in-french")
 
+    page.goto(f"{demo}/admin/apierrors/errorcode/?q=invalid_product_id")
+    row = page.locator("#result_list tbody tr").first
+    assert row.locator("td.field-occurrences_24h").inner_text() == "1"
+    assert row.locator("td.field-last_seen_at").inner_text() == "just now"
+    shot(page, "07-catalog-counts-the-error")
+
 
 def test_support_pastes_an_error_id_and_lands_on_its_record(demo, browser):
     api = browser.new_page()
     error_id = crash(api, demo)
-    shot(api, "07-crash-response")
+    shot(api, "08-crash-response")
 
     page = browser.new_page()
     log_in(page, demo, ADMIN)
     page.fill("#apierrors-find-error-id", f"  {error_id.upper()} ")
-    shot(page, "08-error-id-pasted")
+    shot(page, "09-error-id-pasted")
     page.press("#apierrors-find-error-id", "Enter")
 
     page.wait_for_url(re.compile(r".*/admin/apierrors/errorlog/\d+/change/$"))
@@ -247,7 +253,7 @@ def test_support_pastes_an_error_id_and_lands_on_its_record(demo, browser):
     assert "500 Internal Server Error" in page.locator("div.field-status_display").inner_text()
     body = json.loads(page.locator("div.field-response_display pre").inner_text())
     assert body["error_id"] == error_id
-    shot(page, "09-error-record")
+    shot(page, "10-error-record")
 
 
 def test_staff_without_the_log_permission_cannot_see_it(demo, browser):
@@ -258,12 +264,12 @@ def test_staff_without_the_log_permission_cannot_see_it(demo, browser):
     assert page.locator("#apierrors-find-error-id").count() == 0
     assert page.locator("a", has_text="Error log").count() == 0
     assert page.locator("a", has_text="Error codes").count() >= 1
-    shot(page, "10-editor-index")
+    shot(page, "11-editor-index")
 
     response = page.goto(f"{demo}/admin/apierrors/errorlog/{error_id}/change/")
     assert response.status == 403
     assert "ZeroDivisionError" not in page.content()
-    shot(page, "11-editor-refused-the-record")
+    shot(page, "12-editor-refused-the-record")
     assert page.goto(f"{demo}/admin/apierrors/errorlog/?q={error_id}").status == 403
 
 
@@ -273,10 +279,10 @@ def test_the_admin_pages_fit_a_400px_screen(demo, browser):
     log_in(page, demo, ADMIN)
     page.set_viewport_size({"width": 400, "height": 860})
     pages = [
-        ("12-narrow-index", "/admin/"),
-        ("13-narrow-error-log", "/admin/apierrors/errorlog/"),
-        ("14-narrow-error-record", f"/admin/apierrors/errorlog/{error_id}/change/"),
-        ("15-narrow-error-codes", "/admin/apierrors/errorcode/"),
+        ("13-narrow-index", "/admin/"),
+        ("14-narrow-error-log", "/admin/apierrors/errorlog/"),
+        ("15-narrow-error-record", f"/admin/apierrors/errorlog/{error_id}/change/"),
+        ("16-narrow-error-codes", "/admin/apierrors/errorcode/"),
     ]
     for name, path in pages:
         page.goto(demo + path)
@@ -287,5 +293,5 @@ def test_the_admin_pages_fit_a_400px_screen(demo, browser):
     page.click("th.field-code >> text=invalid_product_id")
     page.wait_for_selector("#apierrors-preview")
     assert fits_width(page), "the catalog entry's page is wider than 400 px"
-    shot(page, "16-narrow-catalog-entry")
-    shot(page, "17-narrow-preview", target=page.locator(".apierrors-preview-module"))
+    shot(page, "17-narrow-catalog-entry")
+    shot(page, "18-narrow-preview", target=page.locator(".apierrors-preview-module"))
