@@ -81,6 +81,11 @@ RELATED_LIMIT = 20
 USER_FILTER_LIMIT = 30
 
 
+def log_list_url(params: dict[str, str]) -> str:
+    """The error log's list, filtered or searched by ``params``."""
+    return reverse("admin:apierrors_errorlog_changelist") + "?" + urlencode(params)
+
+
 # The catalog ------------------------------------------------------------------------------
 
 
@@ -121,13 +126,7 @@ class CatalogChangeList(ChangeList):
             ErrorLog
         ).has_view_permission(request)
         for entry in self.result_list:
-            entry.log_url = (
-                reverse("admin:apierrors_errorlog_changelist")
-                + "?"
-                + urlencode({"code": entry.code})
-                if can_view_log
-                else ""
-            )
+            entry.log_url = log_list_url({"code": entry.code}) if can_view_log else ""
 
 
 def _moment(value: datetime.datetime) -> str:
@@ -441,41 +440,43 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset.filter(status_code=int(value))
 
 
-class CodeFilter(admin.SimpleListFilter):
+class _ExactFilter(admin.SimpleListFilter):
+    """Rows whose ``field`` equals the chosen value."""
+
+    field = ""
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value():
+            return queryset.filter(**{self.field: self.value()})
+        return queryset
+
+
+class CodeFilter(_ExactFilter):
     """The catalog's codes, drafts included: the log's codes without scanning the log."""
 
     title = _("code")
-    parameter_name = "code"
+    parameter_name = field = "code"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         codes = ErrorCode.objects.order_by("code").values_list("code", flat=True)
         return [(code, code) for code in codes]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value():
-            return queryset.filter(code=self.value())
-        return queryset
 
-
-class MethodFilter(admin.SimpleListFilter):
+class MethodFilter(_ExactFilter):
     title = _("method")
-    parameter_name = "method"
+    parameter_name = field = "method"
     METHODS: Final = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         return [(method, method) for method in self.METHODS]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value():
-            return queryset.filter(method=self.value())
-        return queryset
 
-
-class UserFilter(admin.SimpleListFilter):
+class UserFilter(_ExactFilter):
     """The users with most errors in the chosen period (the last 24 hours when none is chosen)."""
 
     title = _("user")
     parameter_name = USER_VAR
+    field = "username"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         try:
@@ -495,11 +496,6 @@ class UserFilter(admin.SimpleListFilter):
         if chosen and chosen not in dict(users):
             users.insert(0, (chosen, chosen))
         return users
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value():
-            return queryset.filter(username=self.value())
-        return queryset
 
 
 def _empty(value: Any) -> bool:
@@ -709,11 +705,7 @@ class ErrorLogAdmin(admin.ModelAdmin):
     def user_display(self, obj: ErrorLog) -> str:
         if not obj.username:
             return str(_("anonymous"))
-        url = (
-            reverse("admin:apierrors_errorlog_changelist")
-            + "?"
-            + urlencode({USER_VAR: obj.username})
-        )
+        url = log_list_url({USER_VAR: obj.username})
         return format_html(
             '{} <span class="apierrors-muted">(id {})</span> · <a href="{}">{}</a>',
             obj.username,
@@ -784,11 +776,7 @@ class ErrorLogAdmin(admin.ModelAdmin):
                 for row in related[:RELATED_LIMIT]
             ),
         )
-        url = (
-            reverse("admin:apierrors_errorlog_changelist")
-            + "?"
-            + urlencode({SEARCH_VAR: obj.request_id})
-        )
+        url = log_list_url({SEARCH_VAR: obj.request_id})
         return format_html(
             '<ul class="apierrors-related">{}</ul><a href="{}">{}</a>',
             items,
