@@ -310,6 +310,7 @@ class ErrorCodeAdmin(TranslationAdmin):
             "title": _("Preview of the bodies clients receive"),
             "entries": entries,
             "language": language,
+            "language_name": dict(settings.LANGUAGES).get(language, language),
             "media": self.media,
         }
         return TemplateResponse(request, "admin/apierrors/errorcode/preview_bodies.html", context)

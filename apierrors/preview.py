@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from apierrors.catalog import Entry, _entry_from_row
 from apierrors.conf import apierrors_settings
 from apierrors.exceptions import APIError
-from apierrors.formats import FORMATS, Formatter, get_formatter
+from apierrors.formats import FORMATS, ClientError, Formatter, get_formatter
 from apierrors.handler import ErrorHandler
 from apierrors.models import TRANSLATED_FIELDS, ErrorCode, normalize_code
 from apierrors.placeholders import placeholder_names
@@ -79,7 +79,7 @@ class PreviewHandler(ErrorHandler):
     def formatter(self) -> Formatter:
         return self.preview_formatter
 
-    def report(self, problem: Problem, response: Any) -> None:
+    def report(self, error: ClientError, response: Any) -> None:
         """A preview is not an error: no signal, no django.request log line."""
 
     def record(self, problem: Problem, entry: Entry, error: Any, body: dict[str, Any]) -> None:

@@ -271,7 +271,8 @@ def test_the_preview_follows_unsaved_text_and_the_catalog_does_not(
     )
     assert body["detail"] == "Produit <productId> introuvable !"
     answered = client.get("/api/t/raise/api_error/", HTTP_ACCEPT_LANGUAGE="fr").json()
-    assert answered["detail"] == "L'ID de produit est invalide ou manquant."
+    assert answered["detail"] == invalid_product_id.message_fr
+    assert "introuvable" not in answered["detail"]
     assert not ErrorLog.objects.filter(path="/api/example/").exists()
 
 
@@ -360,6 +361,7 @@ def test_the_action_speaks_the_editors_language(admin_client):
 
     _status, _headers, body = split_response(previews_in(page)[("problem", "fr")])
     assert body["title"] == "ID de produit invalide"
+    assert "response in every format, in French, as the error handler builds it" in page
 
 
 def test_a_format_that_fails_is_shown_as_failing(settings, invalid_product_id):

@@ -234,16 +234,28 @@ def test_editor_changes_the_french_text_and_the_next_request_gets_it(demo, brows
     assert row.locator("td.field-last_seen_at").inner_text() == "just now"
     shot(page, "07-catalog-counts-the-error")
 
+    row.locator("input.action-select").check()
+    page.select_option("select[name=action]", "preview_bodies")
+    page.click("button[name=index]")
+    formats = page.locator("details.apierrors-format")
+    formats.first.wait_for()
+    assert formats.count() >= 2
+    for index in range(formats.count()):
+        assert formats.nth(index).get_attribute("open") is not None
+        english = formats.nth(index).locator('section[data-language="en"] pre')
+        assert "HTTP/1.1 400 Bad Request" in english.inner_text()
+    shot(page, "08-action-previews-each-format")
+
 
 def test_support_pastes_an_error_id_and_lands_on_its_record(demo, browser):
     api = browser.new_page()
     error_id = crash(api, demo)
-    shot(api, "08-crash-response")
+    shot(api, "09-crash-response")
 
     page = browser.new_page()
     log_in(page, demo, ADMIN)
     page.fill("#apierrors-find-error-id", f"  {error_id.upper()} ")
-    shot(page, "09-error-id-pasted")
+    shot(page, "10-error-id-pasted")
     page.press("#apierrors-find-error-id", "Enter")
 
     page.wait_for_url(re.compile(r".*/admin/apierrors/errorlog/\d+/change/$"))
@@ -253,7 +265,7 @@ def test_support_pastes_an_error_id_and_lands_on_its_record(demo, browser):
     assert "500 Internal Server Error" in page.locator("div.field-status_display").inner_text()
     body = json.loads(page.locator("div.field-response_display pre").inner_text())
     assert body["error_id"] == error_id
-    shot(page, "10-error-record")
+    shot(page, "11-error-record")
 
 
 def test_staff_without_the_log_permission_cannot_see_it(demo, browser):
@@ -264,12 +276,12 @@ def test_staff_without_the_log_permission_cannot_see_it(demo, browser):
     assert page.locator("#apierrors-find-error-id").count() == 0
     assert page.locator("a", has_text="Error log").count() == 0
     assert page.locator("a", has_text="Error codes").count() >= 1
-    shot(page, "11-editor-index")
+    shot(page, "12-editor-index")
 
     response = page.goto(f"{demo}/admin/apierrors/errorlog/{error_id}/change/")
     assert response.status == 403
     assert "ZeroDivisionError" not in page.content()
-    shot(page, "12-editor-refused-the-record")
+    shot(page, "13-editor-refused-the-record")
     assert page.goto(f"{demo}/admin/apierrors/errorlog/?q={error_id}").status == 403
 
 
@@ -279,10 +291,10 @@ def test_the_admin_pages_fit_a_400px_screen(demo, browser):
     log_in(page, demo, ADMIN)
     page.set_viewport_size({"width": 400, "height": 860})
     pages = [
-        ("13-narrow-index", "/admin/"),
-        ("14-narrow-error-log", "/admin/apierrors/errorlog/"),
-        ("15-narrow-error-record", f"/admin/apierrors/errorlog/{error_id}/change/"),
-        ("16-narrow-error-codes", "/admin/apierrors/errorcode/"),
+        ("14-narrow-index", "/admin/"),
+        ("15-narrow-error-log", "/admin/apierrors/errorlog/"),
+        ("16-narrow-error-record", f"/admin/apierrors/errorlog/{error_id}/change/"),
+        ("17-narrow-error-codes", "/admin/apierrors/errorcode/"),
     ]
     for name, path in pages:
         page.goto(demo + path)
@@ -293,5 +305,5 @@ def test_the_admin_pages_fit_a_400px_screen(demo, browser):
     page.click("th.field-code >> text=invalid_product_id")
     page.wait_for_selector("#apierrors-preview")
     assert fits_width(page), "the catalog entry's page is wider than 400 px"
-    shot(page, "17-narrow-catalog-entry")
-    shot(page, "18-narrow-preview", target=page.locator(".apierrors-preview-module"))
+    shot(page, "18-narrow-catalog-entry")
+    shot(page, "19-narrow-preview", target=page.locator(".apierrors-preview-module"))
