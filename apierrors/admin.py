@@ -26,7 +26,6 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from modeltranslation.admin import TranslationAdmin
 from modeltranslation.settings import AVAILABLE_LANGUAGES
@@ -195,9 +194,7 @@ class ErrorCodeAdmin(TranslationAdmin):
             "modeltranslation/js/tabbed_translation_fields.js",
             "apierrors/preview.js",
         )
-        css = {
-            "all": ("modeltranslation/css/tabbed_translation_fields.css", "apierrors/admin.css")
-        }
+        css = {"all": ("modeltranslation/css/tabbed_translation_fields.css", "apierrors/admin.css")}
 
     def get_search_fields(self, request: HttpRequest) -> list[str]:
         # Every language's column, computed per request: LANGUAGES is read at run time.
@@ -238,11 +235,9 @@ class ErrorCodeAdmin(TranslationAdmin):
             drafts = ErrorCode.objects.filter(is_draft=True).count()
             if drafts:
                 url = reverse("admin:apierrors_errorcode_changelist") + "?is_draft__exact=1"
-                text = ngettext(
-                    "%(count)d code was raised that the catalog does not describe yet.",
-                    "%(count)d codes were raised that the catalog does not describe yet.",
-                    drafts,
-                ) % {"count": drafts}
+                text = _("Codes raised that the catalog does not describe yet: %(count)d.") % {
+                    "count": drafts
+                }
                 messages.info(
                     request,
                     format_html('{} <a href="{}">{}</a>', text, url, _("Show the drafts")),

@@ -172,7 +172,7 @@ def test_drafts_are_announced_and_filterable(admin_client, client):
     page = admin_client.get(CODES_URL).content.decode()
 
     assert (
-        "1 code was raised that the catalog does not describe yet. "
+        "Codes raised that the catalog does not describe yet: 1. "
         f'<a href="{CODES_URL}?is_draft__exact=1">Show the drafts</a>'
     ) in page
     drafts = admin_client.get(CODES_URL, {"is_draft__exact": "1"}).content.decode()
