@@ -59,6 +59,10 @@ class Entry:
     is_known: bool = True
 
 
+# Cached in place of an Entry for a row staff switched off.
+_INACTIVE: Final = object()
+
+
 class Catalog:
     """All entries of one process, reloaded when the shared version key moves."""
 
@@ -66,7 +70,7 @@ class Catalog:
         self._lock = threading.Lock()
         self._version: str | None = None
         self._rows: dict[str, dict[str, Any]] | None = None
-        self._entries: dict[tuple[str, str], Entry | None] = {}
+        self._entries: dict[tuple[str, str], Entry | object | None] = {}
 
     # Loading -----------------------------------------------------------------------------
 
@@ -104,7 +108,14 @@ class Catalog:
     # Lookup ------------------------------------------------------------------------------
 
     def lookup(self, code: str, language: str) -> Entry | None:
-        """The active entry for ``code`` in ``language``, or None when the catalog lacks it."""
+        """The entry for ``code`` in ``language``: generic text of its status when the entry is
+        inactive; None when the catalog has no row for it."""
+        entry = self._entry(code, language)
+        if entry is _INACTIVE:
+            return self.generic(code, self._status_of(code), language)
+        return entry if isinstance(entry, Entry) else None
+
+    def _entry(self, code: str, language: str) -> Entry | object | None:
         code = normalize_code(code)
         rows = self._rows_for(self._current_version())
         if rows is None:
@@ -115,9 +126,15 @@ class Catalog:
         except KeyError:
             pass
         row = rows.get(code)
-        entry = _entry_from_row(row, language) if row is not None and row["is_active"] else None
+        entry: Entry | object | None = None
+        if row is not None:
+            entry = _entry_from_row(row, language) if row["is_active"] else _INACTIVE
         self._entries[key] = entry
         return entry
+
+    def _status_of(self, code: str) -> int:
+        row = (self._rows or {}).get(normalize_code(code))
+        return int(row["status_code"]) if row else 500
 
     def exists(self, code: str) -> bool:
         """Whether the catalog has a row for ``code``, active or not (drafts included)."""
@@ -129,8 +146,9 @@ class Catalog:
         generic_code = GENERIC_CODES.get(status_code) or (
             "server_error" if status_code >= 500 else "bad_request"
         )
+        active = self._entry(generic_code, language)
         base = (
-            self.lookup(generic_code, language)
+            (active if isinstance(active, Entry) else None)
             or shipped_entry(generic_code, language)
             or LAST_RESORT
         )

@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from apierrors.catalog import Entry, _entry_from_row
+from apierrors.catalog import Entry, _entry_from_row, catalog
 from apierrors.conf import apierrors_settings
 from apierrors.exceptions import APIError
 from apierrors.formats import FORMATS, ClientError, Formatter, get_formatter
@@ -73,8 +73,10 @@ class PreviewHandler(ErrorHandler):
         return self.preview_language
 
     def catalog_entry(self, problem: Problem, lang: str) -> Entry | None:
-        # As the catalog does: an inactive entry is no entry, and generic text answers.
-        return _entry_from_row(self.row, lang) if self.row["is_active"] else None
+        # As the catalog does: an inactive entry answers the generic text of its status.
+        if self.row["is_active"]:
+            return _entry_from_row(self.row, lang)
+        return catalog.generic(problem.code, self.row["status_code"], lang)
 
     def formatter(self) -> Formatter:
         return self.preview_formatter

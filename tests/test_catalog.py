@@ -53,10 +53,20 @@ def test_inactive_entry_answers_generic_text_of_its_status_and_creates_no_draft(
 
     response = client.get("/api/t/raise/api_error/")
 
-    assert response.status_code == 500
+    assert response.status_code == 400
     assert response.json()["code"] == "invalid_product_id"
+    assert response.json()["detail"] == "The request can't be processed."
     assert ErrorCode.objects.filter(code="invalid_product_id").count() == 1
     assert not ErrorCode.objects.get(code="invalid_product_id").is_draft
+
+
+def test_inactive_generic_entry_falls_back_to_the_shipped_text(client):
+    ErrorCode.objects.filter(code__in=["invalid_product_id", "bad_request"]).update(is_active=False)
+
+    response = client.get("/api/t/raise/api_error/")
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == "The request can't be processed."
 
 
 def test_non_public_entry_hides_the_raisers_detail(client):
