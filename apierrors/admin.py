@@ -16,7 +16,7 @@ from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -31,7 +31,7 @@ from modeltranslation.admin import TranslationAdmin
 from modeltranslation.settings import AVAILABLE_LANGUAGES
 from modeltranslation.utils import build_localized_fieldname
 
-from apierrors import admin_export, preview
+from apierrors import admin_export, preview, storm
 from apierrors.ids import normalize_error_id
 from apierrors.integrations import sentry
 from apierrors.language import negotiate
@@ -98,7 +98,8 @@ def with_occurrences(queryset: QuerySet[ErrorCode]) -> QuerySet[ErrorCode]:
     logs = ErrorLog.objects.filter(code=OuterRef("code")).order_by()
 
     def count_since(since: datetime.datetime) -> Coalesce:
-        counted = logs.filter(created_at__gte=since).values("code").annotate(n=Count("pk"))
+        # Sum, not count: a storm summary row stands for its occurrences.
+        counted = logs.filter(created_at__gte=since).values("code").annotate(n=Sum("occurrences"))
         return Coalesce(Subquery(counted.values("n")[:1]), 0)
 
     return queryset.annotate(
@@ -532,6 +533,7 @@ class ErrorLogAdmin(admin.ModelAdmin):
         "created_at",
         "status_code",
         "code",
+        "occurrences",
         "method",
         "path",
         "username",
@@ -549,7 +551,7 @@ class ErrorLogAdmin(admin.ModelAdmin):
     show_full_result_count = False
     # The record in the order support reads it: when, what was asked, what was answered, why.
     fieldsets = [
-        (_("When"), {"fields": ["created_display", "error_id"]}),
+        (_("When"), {"fields": ["created_display", "error_id", "occurrences", "last_seen_at"]}),
         (
             _("Request"),
             {
@@ -637,8 +639,12 @@ class ErrorLogAdmin(admin.ModelAdmin):
     ) -> tuple[QuerySet[ErrorLog], bool]:
         error_id = normalize_error_id(search_term)
         if error_id:
-            # A pasted error_id: one indexed equality, exactly that row.
-            return queryset.filter(error_id=error_id), False
+            # A pasted error_id: one indexed equality, exactly that row; an error storm
+            # control counted instead of storing leads to the summary row counting it.
+            exact = queryset.filter(error_id=error_id)
+            if exact.exists():
+                return exact, False
+            return storm.summaries_covering(error_id, queryset), False
         return super().get_search_results(request, queryset, search_term.strip())
 
     def get_object(

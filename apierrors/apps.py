@@ -12,6 +12,8 @@ class APIErrorsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        import atexit
+
         from django.core.signals import request_finished, setting_changed
         from django.db.models.signals import post_delete, post_migrate, post_save
 
@@ -21,6 +23,7 @@ class APIErrorsConfig(AppConfig):
         from apierrors.conf import reload_settings
         from apierrors.log_context import clear as clear_log_context
         from apierrors.models import ErrorCode
+        from apierrors.storm import write_open_summaries
         from apierrors.sync import sync_after_migrate
 
         setting_changed.connect(reload_settings, dispatch_uid="apierrors.reload_settings")
@@ -28,3 +31,5 @@ class APIErrorsConfig(AppConfig):
         post_delete.connect(bump_version, sender=ErrorCode, dispatch_uid="apierrors.bump_on_delete")
         post_migrate.connect(sync_after_migrate, sender=self, dispatch_uid="apierrors.sync")
         request_finished.connect(clear_log_context, dispatch_uid="apierrors.log_context")
+        # Errors counted by storm control in windows still open are written, not lost.
+        atexit.register(write_open_summaries)

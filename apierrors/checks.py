@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,6 +35,13 @@ class Codes:
     DOCS_URL = "apierrors.E501"
     SENTRY_EVENT_URL = "apierrors.E502"
     SCHEMA_CLASS = "apierrors.W501"
+    # What the log keeps, untrusted input, error storms (the 3xx block).
+    REDACT_KEYS = "apierrors.E301"
+    REDACT_SCANNERS = "apierrors.E302"
+    REDACT_PATTERNS = "apierrors.E303"
+    LIMIT = "apierrors.E304"
+    STORM = "apierrors.E305"
+    REDACT_KEYS_WEAK = "apierrors.W301"
 
 
 class Messages:
@@ -66,6 +74,13 @@ class Messages:
     SCHEMA_CLASS = _(
         "DRF's DEFAULT_SCHEMA_CLASS is drf-spectacular's, which documents no error responses."
     )
+    REDACT_KEYS = _("APIERRORS['REDACT_KEYS'] must be a list of non-empty strings.")
+    REDACT_SCANNERS = _("APIERRORS['REDACT_SCANNERS'] entry {value!r} cannot be used: {reason}.")
+    REDACT_PATTERNS = _("APIERRORS['REDACT_PATTERNS'] entry {value!r} is not a regex: {reason}.")
+    LIMIT = _("APIERRORS[{key!r}] = {value!r} must be a positive integer.")
+    STORM = _("APIERRORS[{key!r}] = {value!r} must be a positive number, or None to turn it off.")
+    REDACT_KEYS_WEAK = _("APIERRORS['REDACT_KEYS'] leaves out {keys}: their values will be stored.")
+    NOT_CALLABLE = _("it is not callable")
     # Why a value cannot be used, completing the messages above.
     NOT_A_STRING = _("it is not a string")
     NOT_IMPORTABLE = _("it cannot be imported ({error})")
@@ -76,6 +91,14 @@ class Messages:
 
 
 class Hints:
+    REDACT_SCANNERS = _(
+        "Use built-in scanner names ({names}) or dotted paths to callables taking and returning "
+        "a str."
+    )
+    REDACT_KEYS_WEAK = _(
+        "Extend the shipped list instead of replacing it: "
+        "[*apierrors.redaction.SENSITIVE_KEYS, 'your_name']."
+    )
     DOCS_URL = _(
         "Give the page's full URL (https://api.example.com/errors/), None to use where "
         "apierrors.urls is mounted, or '' for no default doc_url."
@@ -223,6 +246,8 @@ def check_settings(
                     id=Codes.EXCEPTION_CODES,
                 )
             )
+    messages.extend(_redaction_messages(user))
+    messages.extend(_limit_messages(user))
     prefixes = user.get("API_PREFIXES", DEFAULTS["API_PREFIXES"])
     if not isinstance(prefixes, list | tuple) or not all(
         isinstance(prefix, str) and prefix.startswith("/") for prefix in prefixes
@@ -297,6 +322,90 @@ def check_view_formats(
                     id=Codes.VIEW_FORMAT,
                 )
             )
+    return messages
+
+
+# Names no site should stop redacting; leaving one out of REDACT_KEYS is warned about.
+ESSENTIAL_REDACT_KEYS = ("password", "secret", "token", "authorization", "cookie")
+LIMIT_KEYS = (
+    "MAX_PARAM_LENGTH",
+    "LOG_MAX_DEPTH",
+    "LOG_MAX_ITEMS",
+    "LOG_MAX_TEXT",
+    "LOG_MAX_BODY",
+    "LOG_MAX_TRACEBACK",
+)
+STORM_KEYS = ("STORM_WINDOW", "STORM_PATH_LIMIT", "STORM_CODE_LIMIT")
+
+
+def _scanner_problem(value: Any) -> str | None:
+    from apierrors.redaction import SCANNERS
+
+    if not isinstance(value, str):
+        return str(Messages.NOT_A_STRING)
+    if value in SCANNERS:
+        return None
+    try:
+        scanner = import_string(value)
+    except ImportError as exc:
+        return Messages.NOT_IMPORTABLE.format(error=exc)
+    return None if callable(scanner) else str(Messages.NOT_CALLABLE)
+
+
+def _redaction_messages(user: dict[str, Any]) -> list[CheckMessage]:
+    from apierrors.redaction import SCANNERS
+
+    messages: list[CheckMessage] = []
+    keys = user.get("REDACT_KEYS", DEFAULTS["REDACT_KEYS"])
+    if not isinstance(keys, list | tuple) or not all(isinstance(k, str) and k for k in keys):
+        messages.append(Error(str(Messages.REDACT_KEYS), id=Codes.REDACT_KEYS))
+    else:
+        lowered = " ".join(key.lower().replace("-", "_") for key in keys)
+        missing = [key for key in ESSENTIAL_REDACT_KEYS if key not in lowered]
+        if missing:
+            messages.append(
+                Warning(
+                    Messages.REDACT_KEYS_WEAK.format(keys=", ".join(missing)),
+                    hint=str(Hints.REDACT_KEYS_WEAK),
+                    id=Codes.REDACT_KEYS_WEAK,
+                )
+            )
+    scanners = user.get("REDACT_SCANNERS", DEFAULTS["REDACT_SCANNERS"])
+    for value in scanners if isinstance(scanners, list | tuple) else [scanners]:
+        if reason := _scanner_problem(value):
+            messages.append(
+                Error(
+                    Messages.REDACT_SCANNERS.format(value=value, reason=reason),
+                    hint=Hints.REDACT_SCANNERS.format(names=", ".join(SCANNERS)),
+                    id=Codes.REDACT_SCANNERS,
+                )
+            )
+    patterns = user.get("REDACT_PATTERNS", DEFAULTS["REDACT_PATTERNS"])
+    for value in patterns if isinstance(patterns, list | tuple) else [patterns]:
+        try:
+            re.compile(value)
+        except (re.error, TypeError) as exc:
+            messages.append(
+                Error(
+                    Messages.REDACT_PATTERNS.format(value=value, reason=exc),
+                    id=Codes.REDACT_PATTERNS,
+                )
+            )
+    return messages
+
+
+def _limit_messages(user: dict[str, Any]) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    for key in LIMIT_KEYS:
+        value = user.get(key, DEFAULTS[key])
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            messages.append(Error(Messages.LIMIT.format(key=key, value=value), id=Codes.LIMIT))
+    for key in STORM_KEYS:
+        value = user.get(key, DEFAULTS[key])
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
+        ):
+            messages.append(Error(Messages.STORM.format(key=key, value=value), id=Codes.STORM))
     return messages
 
 

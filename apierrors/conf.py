@@ -40,6 +40,48 @@ DEFAULTS: Final[dict[str, Any]] = {
     "DOCS_URL": None,
     # Link from a log row to its Sentry event: a URL with {event_id}; "" shows the id unlinked.
     "SENTRY_EVENT_URL": "",
+    # What the log keeps (apierrors.redaction). Names whose values are never stored: each is
+    # matched as a case-insensitive substring of header, query, body and param names.
+    "REDACT_KEYS": [
+        "password",
+        "passwd",
+        "pwd",
+        "secret",
+        "token",
+        "api_key",
+        "apikey",
+        "access_key",
+        "private_key",
+        "authorization",
+        "cookie",
+        "session",
+        "csrf",
+        "credential",
+        "card_number",
+        "cardnumber",
+        "credit_card",
+        "cvv",
+        "cvc",
+        "iban",
+        "signature",
+    ],
+    # Value scanners run on every stored text: built-in names or dotted paths to str -> str.
+    "REDACT_SCANNERS": ["private_key", "jwt", "bearer", "url_credentials", "card_number"],
+    # Extra regular expressions whose matches are replaced in every stored text.
+    "REDACT_PATTERNS": [],
+    # Caps on what one record keeps: nesting levels, entries per object or list, characters per
+    # string, bytes of body read (and characters of any one stored structure), traceback size.
+    "LOG_MAX_DEPTH": 20,
+    "LOG_MAX_ITEMS": 200,
+    "LOG_MAX_TEXT": 4096,
+    "LOG_MAX_BODY": 65536,
+    "LOG_MAX_TRACEBACK": 65536,
+    # Error storms (apierrors.storm): per window of STORM_WINDOW seconds, keep at most
+    # STORM_PATH_LIMIT rows per code, method and path and STORM_CODE_LIMIT per code; count the
+    # rest into one summary row per code. None turns a limit off.
+    "STORM_WINDOW": 60,
+    "STORM_PATH_LIMIT": 10,
+    "STORM_CODE_LIMIT": 100,
 }
 
 # Settings holding dotted paths, imported once per settings object.
@@ -83,10 +125,11 @@ def reload_settings(*, setting: str, **kwargs: Any) -> None:
     """Receiver of ``setting_changed``: forget what was read, including derived caches."""
     if setting == SETTING_NAME:
         apierrors_settings.reload()
-        from apierrors import formats, resolve
+        from apierrors import formats, redaction, resolve
 
         formats.get_formatter.cache_clear()
         resolve.exception_map.cache_clear()
+        redaction.policy.cache_clear()
     elif setting in {"LANGUAGES", "LANGUAGE_CODE"}:
         from apierrors import language
 

@@ -5,19 +5,27 @@ from __future__ import annotations
 import json
 import logging
 import traceback
-from collections.abc import Iterable
 from typing import Any, Final
 
 from django.db import connections, router, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.functional import empty
-from rest_framework.request import Empty as NotParsed
 
+from apierrors import storm
 from apierrors.conf import apierrors_settings
 from apierrors.formats import ClientError
 from apierrors.formats.base import body_text
 from apierrors.models import ErrorCode, ErrorLog
+from apierrors.redaction import (
+    column_text,
+    query_string,
+    redact,
+    redact_text,
+    request_body,
+    request_headers,
+    safe_str,
+)
 from apierrors.resolve import Problem
 
 logger = logging.getLogger("apierrors.log")
@@ -25,165 +33,87 @@ logger = logging.getLogger("apierrors.log")
 # Attribute of the Django request holding records the middleware writes after the view.
 PENDING_ATTR: Final = "_apierrors_pending"
 
-REDACTED: Final = "[redacted]"
-TRUNCATED: Final = "[truncated]"
-# Substrings of header, query and body keys whose values are never stored.
-SENSITIVE_KEYS: Final = (
-    "password",
-    "passwd",
-    "secret",
-    "token",
-    "api_key",
-    "apikey",
-    "api-key",
-    "authorization",
-    "cookie",
-    "session",
-    "csrf",
-    "credit_card",
-    "card_number",
-    "cvv",
-    "signature",
-)
-MAX_TRACEBACK: Final = 64 * 1024
-MAX_TEXT: Final = 4096
-MAX_DEPTH: Final = 20
-MAX_ITEMS: Final = 200
-
-
-def is_sensitive(key: object) -> bool:
-    lowered = str(key).lower()
-    return any(marker in lowered for marker in SENSITIVE_KEYS)
-
-
-def redact(data: Any) -> Any:
-    """A copy of ``data``, sensitive keys' values replaced, bounded in depth, width and length."""
-    if isinstance(data, str):
-        return data if len(data) <= MAX_TEXT else data[:MAX_TEXT] + TRUNCATED
-    if isinstance(data, bool | int | float) or data is None:
-        return data
-    root: Any = {} if isinstance(data, dict) else []
-    stack: list[tuple[Any, Any, int]] = [(data, root, 0)]
-    while stack:
-        source, target, depth = stack.pop()
-        items: Iterable[tuple[Any, Any]] = (
-            source.items() if isinstance(source, dict) else enumerate(source)
-        )
-        for count, (key, value) in enumerate(items):
-            if count >= MAX_ITEMS:
-                _put(target, TRUNCATED if isinstance(target, dict) else None, TRUNCATED)
-                break
-            if isinstance(target, dict) and is_sensitive(key):
-                value = REDACTED
-            elif isinstance(value, dict | list | tuple):
-                if depth + 1 >= MAX_DEPTH:
-                    value = TRUNCATED
-                else:
-                    child: Any = {} if isinstance(value, dict) else []
-                    stack.append((value, child, depth + 1))
-                    _put(target, key, child)
-                    continue
-            elif isinstance(value, str):
-                value = value if len(value) <= MAX_TEXT else value[:MAX_TEXT] + TRUNCATED
-            elif not isinstance(value, bool | int | float) and value is not None:
-                value = str(value)[:MAX_TEXT]
-            _put(target, key, value)
-    return root
-
-
-def _put(target: Any, key: Any, value: Any) -> None:
-    if isinstance(target, dict):
-        target[str(key)] = value
-    else:
-        target.append(value)
-
-
-def _headers(request: HttpRequest) -> dict[str, str]:
-    return {name: value for name, value in request.headers.items()}
-
-
-def _body(request: Any) -> Any:
-    """What the request carried: the parsed data when a parser ran, else the raw body if unread.
-
-    Multipart bodies are never read here (files); a body over Django's upload limit is not read.
-    """
-    full_data = getattr(request, "_full_data", NotParsed)
-    django_request = getattr(request, "_request", request)
-    if full_data is not NotParsed:
-        data = full_data
-    elif hasattr(django_request, "_post"):
-        data = django_request._post
-    else:
-        content_type = django_request.META.get("CONTENT_TYPE", "")
-        if content_type.startswith("multipart/"):
-            return None
-        try:
-            raw = django_request.body
-        except Exception:
-            return None
-        if not raw:
-            return None
-        raw = raw[: MAX_TEXT * 4]
-        try:
-            return json.loads(raw)
-        except (ValueError, RecursionError):
-            return raw.decode("utf-8", "replace")
-    if hasattr(data, "lists"):  # QueryDict: single values stay single
-        return {key: values[0] if len(values) == 1 else values for key, values in data.lists()}
-    return data
-
 
 def _user(request: Any) -> tuple[str, str]:
-    """The user as far as it was already known: never authenticates, never queries."""
+    """The user as far as it was already known: never authenticates, never queries.
+
+    DRF's ``request.user`` authenticates on first access, and again after an authenticator
+    raised something other than an APIException: touching it here could raise, or query a
+    connection the view's failure left unusable. The Django request's own attribute is read,
+    and only when something already resolved it.
+    """
     django_request = getattr(request, "_request", request)
-    user = django_request.__dict__.get("user")
-    wrapped = getattr(user, "_wrapped", user)
-    if wrapped is None or wrapped is empty or not getattr(wrapped, "is_authenticated", False):
+    try:
+        user = django_request.__dict__.get("user")
+        wrapped = getattr(user, "_wrapped", user)
+        if wrapped is None or wrapped is empty or not getattr(wrapped, "is_authenticated", False):
+            return "", ""
+        return column_text(wrapped.pk, 64), column_text(wrapped.get_username(), 150)
+    except Exception:
         return "", ""
-    return str(wrapped.pk), str(wrapped.get_username())
+
+
+def _class_path(exc: BaseException) -> str:
+    return column_text(f"{type(exc).__module__}.{type(exc).__qualname__}", 255)
+
+
+def _traceback(exc: BaseException) -> str:
+    try:
+        text = "".join(traceback.format_exception(exc))
+    except Exception:
+        text = f"{_class_path(exc)}: {safe_str(exc)}"
+    return redact_text(text, apierrors_settings.LOG_MAX_TRACEBACK, keep="tail")
 
 
 def build_record(
     problem: Problem, error: ClientError, body: dict[str, Any], request: Any
 ) -> dict[str, Any]:
-    """The ErrorLog row as plain data; built inside the handler, written later."""
+    """The ErrorLog row as plain data; built inside the handler, written later.
+
+    Everything that came from outside is redacted and bounded (apierrors.redaction), and every
+    value fits its column, so no client input can make the row fail to save.
+    """
     exc = problem.exc
     django_request = getattr(request, "_request", request)
     user_pk, username = _user(request) if request is not None else ("", "")
+    # What the client was sent, redacted like the rest: formats may echo params.
+    redacted_body = redact(body)
     record: dict[str, Any] = {
         "error_id": error.error_id,
-        "code": error.code,
+        "code": column_text(error.code, 100),
         "status_code": error.status_code,
-        "method": getattr(django_request, "method", "") or "",
-        "path": getattr(django_request, "path", "")[:2048],
+        "method": column_text(getattr(django_request, "method", "") or "", 16),
+        "path": redact_text(safe_str(getattr(django_request, "path", "") or ""), 2048),
         "query_string": "",
-        "request_id": error.request_id,
+        "request_id": column_text(error.request_id, 128),
         "user_pk": user_pk,
         "username": username,
-        "language": error.language,
-        "exception_class": f"{type(exc).__module__}.{type(exc).__qualname__}" if exc else "",
-        "exception_message": str(exc)[:MAX_TEXT] if exc else "",
+        "language": column_text(error.language, 16),
+        "exception_class": _class_path(exc) if exc is not None else "",
+        "exception_message": redact_text(safe_str(exc)) if exc is not None else "",
         "traceback": "",
         "params": redact(problem.params),
-        "field_errors": [
-            {"path": list(item.path), "code": item.code, "message": item.message}
-            for item in problem.field_errors[:MAX_ITEMS]
-        ],
+        "field_errors": redact(
+            [
+                {"path": list(item.path), "code": item.code, "message": item.message}
+                for item in problem.field_errors[: apierrors_settings.LOG_MAX_ITEMS]
+            ]
+        ),
         "request_headers": {},
         "request_body": None,
-        "response_body": body,
+        "response_body": redacted_body,
         # The body as sent: a JSON column may reorder keys (PostgreSQL's jsonb does).
-        "response_text": body_text(body),
+        "response_text": body_text(redacted_body),
         "created_at": timezone.now(),
         # Not a column: whether to create a draft catalog entry for an unknown code.
         "create_draft": False,
     }
-    if django_request is not None and isinstance(django_request, HttpRequest):
-        record["query_string"] = json.dumps(redact(dict(django_request.GET.lists())))[:MAX_TEXT]
-        record["request_headers"] = redact(_headers(django_request))
-        record["request_body"] = redact(_body(request))
+    if isinstance(django_request, HttpRequest):
+        record["query_string"] = query_string(django_request)
+        record["request_headers"] = request_headers(django_request)
+        record["request_body"] = request_body(request)
     if exc is not None and error.status_code >= 500:
-        record["traceback"] = "".join(traceback.format_exception(exc))[-MAX_TRACEBACK:]
+        record["traceback"] = _traceback(exc)
     return record
 
 
@@ -191,12 +121,15 @@ def record(entry: dict[str, Any], request: Any) -> None:
     """Keep a record: after the view when the middleware runs, else now if that is safe."""
     if not apierrors_settings.LOG_ENABLED:
         return
+    kept = storm.admit(entry)
+    if not kept:
+        return
     django_request = getattr(request, "_request", request)
     pending = getattr(django_request, PENDING_ATTR, None)
     if pending is not None:
-        pending.append(entry)
+        pending.extend(kept)
     else:
-        write([entry])
+        write(kept)
 
 
 def write(records: list[dict[str, Any]]) -> None:

@@ -153,6 +153,20 @@ class ErrorLog(models.Model):
         help_text=_("The body exactly as the client received it, keys in their order."),
     )
     created_at = models.DateTimeField(_("created at"), db_index=True)
+    occurrences = models.PositiveIntegerField(
+        _("occurrences"),
+        default=1,
+        help_text=_(
+            "How many errors this row stands for: more than 1 on the summary row of an error "
+            "storm, whose errors were counted rather than stored one by one."
+        ),
+    )
+    last_seen_at = models.DateTimeField(
+        _("last seen at"),
+        null=True,
+        blank=True,
+        help_text=_("On a storm summary row: when the last error it counts occurred."),
+    )
 
     class Meta:
         verbose_name = _("error log entry")

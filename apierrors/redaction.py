@@ -1,0 +1,625 @@
+"""What the log may keep of a request: secrets replaced, every structure and text bounded."""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Final
+from urllib.parse import unquote_plus
+
+from django.core.files.uploadedfile import UploadedFile
+from django.http import HttpRequest
+from django.utils.module_loading import import_string
+
+from apierrors.conf import DEFAULTS, apierrors_settings
+
+REDACTED: Final = "[redacted]"
+TRUNCATED: Final = "[truncated]"
+
+# The shipped denylist: substrings of header, query, body and param names whose values are
+# never stored. APIERRORS["REDACT_KEYS"] replaces it; extend it with [*SENSITIVE_KEYS, "ssn"].
+SENSITIVE_KEYS: Final = tuple(DEFAULTS["REDACT_KEYS"])
+
+Scanner = Callable[[str], str]
+
+
+# Value scanners ------------------------------------------------------------------------------
+# Each takes a text and returns it with what it recognizes replaced by REDACTED.
+
+_CARD: Final = re.compile(r"(?<![0-9A-Za-z])(?:\d[ -]?){12,18}\d(?![0-9A-Za-z])")
+_DIGIT: Final = re.compile(r"\d")
+_JWT: Final = re.compile(
+    r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}(?:\.[A-Za-z0-9_-]*)?"
+)
+# A credential, not a word: 8+ characters with a digit or a symbol in them, or 20+ of any.
+_BEARER: Final = re.compile(
+    r"\b((?i:bearer|basic|digest)[ \t]{1,8}|Token[ \t]{1,8})"
+    r"(?:(?=[A-Za-z]{0,200}[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,}|[A-Za-z]{20,})",
+    re.ASCII,
+)
+_PRIVATE_KEY: Final = re.compile(
+    r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----[\s\S]*?"
+    r"(?:-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|\Z)"
+)
+_URL_CREDENTIALS: Final = re.compile(
+    r"\b([A-Za-z][A-Za-z0-9+.-]{0,30}://)[^\s/?#@\"'<>]+@", re.ASCII
+)
+
+
+def luhn_valid(digits: str) -> bool:
+    """Whether a string of digits passes the Luhn checksum every payment card number carries."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = ord(char) - 48
+        if position % 2:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def scan_card_numbers(text: str) -> str:
+    """13 to 19 digits, spaces or dashes between them allowed, that pass the Luhn check."""
+
+    def replace(match: re.Match[str]) -> str:
+        digits = "".join(char for char in match.group(0) if char.isdigit())
+        return REDACTED if luhn_valid(digits) else match.group(0)
+
+    return _CARD.sub(replace, text) if _DIGIT.search(text) else text
+
+
+def scan_jwts(text: str) -> str:
+    """JSON Web Tokens: base64url segments whose header starts ``eyJ`` (``{"``)."""
+    return _JWT.sub(REDACTED, text) if "eyJ" in text else text
+
+
+def scan_bearer_tokens(text: str) -> str:
+    """The credential after ``Bearer``, ``Basic``, ``Digest`` or DRF's ``Token``; the word stays."""
+    return _BEARER.sub(lambda match: match.group(1) + REDACTED, text)
+
+
+def scan_private_keys(text: str) -> str:
+    """PEM private key blocks, to their END line or, when cut, to the end of the text."""
+    return _PRIVATE_KEY.sub(REDACTED, text) if "-----BEGIN" in text else text
+
+
+def scan_url_credentials(text: str) -> str:
+    """``scheme://user:password@host``: what stands before ``@`` goes, scheme and host stay."""
+    return _URL_CREDENTIALS.sub(lambda match: match.group(1) + REDACTED + "@", text)
+
+
+SCANNERS: Final[dict[str, Scanner]] = {
+    "private_key": scan_private_keys,
+    "jwt": scan_jwts,
+    "bearer": scan_bearer_tokens,
+    "url_credentials": scan_url_credentials,
+    "card_number": scan_card_numbers,
+}
+
+
+# Settings, compiled once per value ------------------------------------------------------------
+
+# What each built-in scanner needs to find before it can match: one search for all of them
+# lets the many short texts that hold nothing of the kind through at C speed.
+_HINTS: Final[dict[str, str]] = {
+    "private_key": "-----BEGIN",
+    "jwt": "eyJ",
+    "bearer": r"[Bb][Ee][Aa][Rr][Ee][Rr]|[Bb][Aa][Ss][Ii][Cc]|[Dd][Ii][Gg][Ee][Ss][Tt]|Token",
+    "url_credentials": "://",
+    "card_number": r"\d",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The documented caps (README, "What the log keeps"); APIERRORS keys LOG_MAX_*."""
+
+    depth: int
+    items: int
+    text: int
+    size: int
+    traceback: int
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """The redaction settings compiled: built once, rebuilt when APIERRORS changes."""
+
+    limits: Limits
+    scanners: tuple[Scanner, ...]
+    # REDACT_KEYS as one search of lower-cased text, "-" and "_" alike; None when empty.
+    names: re.Pattern[str] | None
+    # name=value / "name": value pairs in free text, for any denylisted name.
+    pairs: re.Pattern[str] | None
+    # Matches wherever a built-in scanner might: a text without a match (and without a
+    # denylisted name) is returned as it is. None when a site's own scanner or pattern is
+    # configured: it must always run.
+    quick: re.Pattern[str] | None
+
+
+def _names_source(keys: list[str]) -> str:
+    return "|".join(
+        re.escape(key.lower()).replace("_", "[_-]").replace(r"\-", "[_-]") for key in keys
+    )
+
+
+def _pattern_scanner(pattern: re.Pattern[str]) -> Scanner:
+    def scanner(text: str) -> str:
+        return pattern.sub(REDACTED, text)
+
+    return scanner
+
+
+@functools.cache
+def policy() -> Policy:
+    settings = apierrors_settings
+    keys = [str(key) for key in settings.REDACT_KEYS if key]
+    names = _names_source(keys)
+    scanners: list[Scanner] = []
+    hints: list[str] = []
+    always = False
+    for name in settings.REDACT_SCANNERS:
+        if name in SCANNERS:
+            scanners.append(SCANNERS[name])
+            hints.append(_HINTS[name])
+        else:
+            scanners.append(import_string(name))
+            always = True
+    for source in settings.REDACT_PATTERNS:
+        pattern = re.compile(source)
+        scanners.append(_pattern_scanner(pattern))
+        always = True
+    return Policy(
+        limits=Limits(
+            depth=settings.LOG_MAX_DEPTH,
+            items=settings.LOG_MAX_ITEMS,
+            text=settings.LOG_MAX_TEXT,
+            size=settings.LOG_MAX_BODY,
+            traceback=settings.LOG_MAX_TRACEBACK,
+        ),
+        scanners=tuple(scanners),
+        names=re.compile(names) if names else None,
+        # Only the name's end is matched (its start stays as it is): every quantifier is
+        # bounded or stops at a separator, so a long run of name characters costs one pass.
+        pairs=re.compile(
+            rf"(?i)((?:{names})[\w.-]{{0,64}}[\"']?[ \t]{{0,8}}[:=][ \t]{{0,8}})"
+            r"(\"[^\"]*\"?|'[^']*'?|[^\s&,;\"'<>]+)"
+        )
+        if names
+        else None,
+        quick=None if always or not hints else re.compile("|".join(hints)),
+    )
+
+
+def limits() -> Limits:
+    return policy().limits
+
+
+def is_sensitive(key: object) -> bool:
+    """Whether a name is on the denylist: any of REDACT_KEYS is a substring of it."""
+    names = policy().names
+    return names is not None and names.search(str(key).lower()) is not None
+
+
+def scan(text: str) -> str:
+    """``text`` with every recognized secret replaced: the scanners, REDACT_PATTERNS, and
+    ``name=value`` pairs whose name is on the denylist."""
+    compiled = policy()
+    named = compiled.names is not None and compiled.names.search(text.lower()) is not None
+    if not named and compiled.quick is not None and compiled.quick.search(text) is None:
+        return text
+    for scanner in compiled.scanners:
+        text = scanner(text)
+    if named and compiled.pairs is not None:
+        text = compiled.pairs.sub(lambda match: match.group(1) + REDACTED, text)
+    return text
+
+
+# Text ---------------------------------------------------------------------------------------
+
+# What may be part of a secret that a cut split in two: the piece left behind is dropped, so
+# half a token never stays in the log because the other half was needed to recognize it.
+_TOKEN_TAIL: Final = re.compile(r"[\w.~+/=:@%-][\w.~+/=:@% -]{0,127}\Z")
+_TOKEN_HEAD: Final = re.compile(r"\A[\w.~+/=:@% -]{0,127}[\w.~+/=:@%-]")
+
+
+def redact_text(text: str, limit: int | None = None, *, keep: str = "head") -> str:
+    """A free text (exception message, traceback, raw body), secrets replaced, at most
+    ``limit`` characters (LOG_MAX_TEXT by default) with the truncation marker where cut.
+
+    ``keep="tail"`` keeps the end instead, as for tracebacks, whose last lines matter most.
+    """
+    limit = policy().limits.text if limit is None else limit
+    if "\x00" in text:
+        # PostgreSQL stores no NUL in text or JSON: one would cost the whole row.
+        text = text.replace("\x00", "\ufffd")
+    if len(text) <= limit:
+        return scan(text)
+    if keep == "tail":
+        cut = _TOKEN_HEAD.sub("", text[-limit:], count=1)
+        return TRUNCATED + scan(cut)
+    cut = _TOKEN_TAIL.sub("", text[:limit], count=1)
+    return scan(cut) + TRUNCATED
+
+
+def column_text(value: object, length: int) -> str:
+    """A value for a short text column: a string, without NUL, at most ``length`` long."""
+    return safe_str(value).replace("\x00", "\ufffd")[:length]
+
+
+def safe_str(value: object) -> str:
+    """``str(value)``, or a placeholder when that raises: a hostile ``__str__`` stops nothing."""
+    try:
+        return str(value)
+    except Exception:
+        try:
+            return f"<unprintable {type(value).__qualname__}>"
+        except Exception:
+            return "<unprintable>"
+
+
+# Structures ---------------------------------------------------------------------------------
+
+
+def file_summary(upload: UploadedFile[Any]) -> dict[str, Any]:
+    """An uploaded file as the log keeps it: its name and size, never its content."""
+    return {"file_name": scan(safe_str(upload.name or "")[:255]), "size": upload.size}
+
+
+def _items(source: Any) -> Iterator[tuple[Any, Any]]:
+    if isinstance(source, dict):
+        if hasattr(source, "lists"):  # QueryDict, MultiValueDict: single values stay single
+            lists = source.lists()
+            return ((key, values[0] if len(values) == 1 else values) for key, values in lists)
+        return iter(source.items())
+    return enumerate(source)
+
+
+def _is_container(value: Any) -> bool:
+    return isinstance(value, dict | list | tuple | set | frozenset)
+
+
+def redact(data: Any, size: int | None = None) -> Any:
+    """A copy of ``data`` safe to store: values of denylisted keys replaced (keys kept),
+    secrets in every text replaced, and bounded in depth, width, string length and total size.
+
+    Iterative, so no input depth reaches the recursion limit; cycles end at the depth cap.
+    """
+    caps = limits()
+    budget = [caps.size if size is None else size]
+
+    def leaf(value: Any) -> Any:
+        if value is None or isinstance(value, bool):
+            budget[0] -= 8
+            return value
+        if isinstance(value, float):
+            budget[0] -= 8
+            # NaN and Infinity are not JSON: PostgreSQL refuses them in a JSON column.
+            return value if math.isfinite(value) else str(value)
+        if isinstance(value, int):
+            # A card number sent as a JSON number is still a card number.
+            budget[0] -= 8
+            if abs(value) < 10**12:
+                return value
+            digits = safe_str(value)
+            return value if scan(digits) == digits else REDACTED
+        if isinstance(value, UploadedFile):
+            summary = file_summary(value)
+            budget[0] -= len(summary["file_name"]) + 16
+            return summary
+        if isinstance(value, bytes | bytearray | memoryview):
+            value = bytes(value[: caps.text * 2]).decode("utf-8", "replace")
+        text = redact_text(value if isinstance(value, str) else safe_str(value), caps.text)
+        budget[0] -= len(text) + 2
+        return text
+
+    if not _is_container(data):
+        return leaf(data)
+    root: Any = {} if isinstance(data, dict) else []
+    stack: list[tuple[Any, Any, int]] = [(data, root, 1)]
+    while stack:
+        source, target, depth = stack.pop()
+        for count, (key, value) in enumerate(_items(source)):
+            if count >= caps.items or budget[0] <= 0:
+                _put(target, TRUNCATED, TRUNCATED)
+                break
+            name = key
+            if isinstance(target, dict):
+                name = redact_text(safe_str(key), 200)
+                budget[0] -= len(name) + 4
+            if isinstance(target, dict) and is_sensitive(key):
+                stored: Any = REDACTED
+            elif _is_container(value):
+                if depth >= caps.depth:
+                    stored = TRUNCATED
+                else:
+                    child: Any = {} if isinstance(value, dict) else []
+                    stack.append((value, child, depth + 1))
+                    stored = child
+            else:
+                stored = leaf(value)
+            _put(target, name, stored)
+    return root
+
+
+def _put(target: Any, key: Any, value: Any) -> None:
+    if isinstance(target, dict):
+        target[str(key)] = value
+    else:
+        target.append(value)
+
+
+# Bodies and query strings ----------------------------------------------------------------------
+
+_NUMBER: Final = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_LITERALS: Final = {"true": True, "false": False, "null": None}
+_SPACE: Final = " \t\n\r"
+
+
+class _Cut(Exception):
+    """The JSON text ends or breaks here: keep what was read."""
+
+
+def loads_bounded(text: str, *, partial: bool = False) -> Any:
+    """JSON parsed without recursion. Raises ValueError on text that is not JSON; with
+    ``partial`` (a body cut at LOG_MAX_BODY bytes) it keeps what it read instead, TRUNCATED
+    marking where the text stopped.
+
+    Python's own parser recurses once per level and raises RecursionError near 1,000 levels;
+    this one keeps its own stack, so any depth is read (``redact`` then cuts it).
+    """
+    scanstring = json.decoder.scanstring  # type: ignore[attr-defined]
+    length = len(text)
+    pos = 0
+    # Open containers, innermost last; for objects, the key awaiting its value.
+    stack: list[list[Any]] = []
+    root: list[Any] = []
+
+    def skip(at: int) -> int:
+        while at < length and text[at] in _SPACE:
+            at += 1
+        return at
+
+    def attach(value: Any) -> None:
+        if not stack:
+            root.append(value)
+            return
+        top = stack[-1]
+        if isinstance(top[0], dict):
+            top[0][top[1]] = value
+        else:
+            top[0].append(value)
+
+    def value_at(at: int) -> tuple[Any, int, bool]:
+        """(value, next position, opened a container)."""
+        if at >= length:
+            raise _Cut
+        char = text[at]
+        if char == "{":
+            return {}, at + 1, True
+        if char == "[":
+            return [], at + 1, True
+        if char == '"':
+            try:
+                string, end = scanstring(text, at + 1)
+            except ValueError:
+                raise _Cut from None
+            return string, end, False
+        for literal, literal_value in _LITERALS.items():
+            if text.startswith(literal, at):
+                return literal_value, at + len(literal), False
+        match = _NUMBER.match(text, at)
+        if not match or (partial and match.end() == length):  # it may have been cut short
+            raise _Cut
+        number = match.group(0)
+        try:
+            parsed: Any = float(number) if any(c in number for c in ".eE") else int(number)
+        except ValueError:
+            parsed = number
+        return parsed, match.end(), False
+
+    try:
+        pos = skip(pos)
+        expect_value = True
+        while True:
+            if expect_value:
+                value, pos, opened = value_at(pos)
+                attach(value)
+                if opened:
+                    stack.append([value, None])
+                    pos = skip(pos)
+                    closer = "}" if isinstance(value, dict) else "]"
+                    if pos < length and text[pos] == closer:
+                        stack.pop()
+                        pos += 1
+                    elif isinstance(value, dict):
+                        pos = _read_key(text, skip(pos), stack[-1], scanstring)
+                        continue
+                    else:
+                        continue
+            if not stack:
+                break
+            pos = skip(pos)
+            if pos >= length:
+                raise _Cut
+            top = stack[-1]
+            closer = "}" if isinstance(top[0], dict) else "]"
+            if text[pos] == closer:
+                stack.pop()
+                pos += 1
+                expect_value = False
+                continue
+            if text[pos] != ",":
+                raise _Cut
+            pos = skip(pos + 1)
+            if isinstance(top[0], dict):
+                pos = _read_key(text, pos, top, scanstring)
+            expect_value = True
+    except _Cut:
+        if not partial:
+            raise ValueError("not JSON") from None
+        if stack:
+            _put(stack[-1][0], TRUNCATED, TRUNCATED)
+    if not root:
+        raise ValueError("not JSON")
+    return root[0]
+
+
+def _read_key(text: str, pos: int, top: list[Any], scanstring: Any) -> int:
+    """Reads ``"key" :`` into the open object ``top``; returns where its value starts."""
+    if pos >= len(text) or text[pos] != '"':
+        raise _Cut
+    try:
+        key, pos = scanstring(text, pos + 1)
+    except ValueError:
+        raise _Cut from None
+    while pos < len(text) and text[pos] in _SPACE:
+        pos += 1
+    if pos >= len(text) or text[pos] != ":":
+        raise _Cut
+    top[1] = key
+    pos += 1
+    while pos < len(text) and text[pos] in _SPACE:
+        pos += 1
+    return pos
+
+
+def _loads(text: str, *, partial: bool) -> Any:
+    """Python's fast parser for whole bodies; the bounded one for cut or very deep ones."""
+    if not partial:
+        try:
+            return json.loads(text)
+        except RecursionError:
+            pass
+    return loads_bounded(text, partial=partial)
+
+
+def parse_form(text: str) -> dict[str, Any]:
+    """``a=1&b=2&b=3`` -> ``{"a": "1", "b": ["2", "3"]}``, reading at most LOG_MAX_ITEMS pairs."""
+    caps = limits()
+    fields: dict[str, list[str]] = {}
+    pairs = text.split("&", caps.items)
+    for count, pair in enumerate(pairs):
+        if count >= caps.items:
+            fields.setdefault(TRUNCATED, []).append(TRUNCATED)
+            break
+        if not pair:
+            continue
+        key, _sep, value = pair.partition("=")
+        fields.setdefault(unquote_plus(key), []).append(unquote_plus(value))
+    return {key: values[0] if len(values) == 1 else values for key, values in fields.items()}
+
+
+def _raw_body(request: HttpRequest, limit: int) -> tuple[bytes, bool] | None:
+    """Up to ``limit`` bytes of the body without reading more; (bytes, whether it was cut).
+
+    A body already in memory is sliced; a small one is read through ``request.body`` (so
+    others can read it too); a large one only as far as ``limit``.
+    """
+    if hasattr(request, "_body"):
+        body = request._body
+        return body[:limit], len(body) > limit
+    if getattr(request, "_read_started", False):
+        return None
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if 0 < declared <= limit:
+        body = request.body
+        return body[:limit], len(body) > limit
+    chunk = request.read(limit + 1)
+    return chunk[:limit], len(chunk) > limit or declared > limit
+
+
+def body_from_text(raw: bytes, content_type: str, was_cut: bool) -> Any:
+    """A raw body as the log keeps it: JSON and form bodies as structures, the rest as text."""
+    text = raw.decode("utf-8", "replace")
+    stripped = text.lstrip()
+    if "json" in content_type or stripped[:1] in ("{", "["):
+        try:
+            parsed = _loads(text, partial=was_cut)
+        except ValueError:
+            pass
+        else:
+            if _is_container(parsed):
+                return redact(parsed)
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        parsed = redact(parse_form(text))
+        if was_cut and isinstance(parsed, dict):
+            parsed[TRUNCATED] = TRUNCATED
+        return parsed
+    stored = redact_text(text)
+    if was_cut and not stored.endswith(TRUNCATED):
+        stored += TRUNCATED
+    return stored
+
+
+def request_body(request: Any) -> Any:
+    """What the request carried, bounded and redacted.
+
+    The data a parser already produced (DRF's ``request.data``, Django's ``POST`` and
+    ``FILES``) is used as it is: files become their name and size. An unread body is read up
+    to LOG_MAX_BODY bytes and parsed here without recursion; a multipart body nobody parsed is
+    not parsed here (that would spool its files in the error path): its type and size stand in.
+    """
+    from rest_framework.request import Empty as NotParsed
+
+    django_request = getattr(request, "_request", request)
+    if not isinstance(django_request, HttpRequest):
+        return None
+    full_data = getattr(request, "_full_data", NotParsed)
+    if full_data is not NotParsed and request is not django_request:
+        if full_data is None or (_is_container(full_data) and not full_data):
+            # Nothing parsed, or a parser failed: the body may still be unread below.
+            return _unparsed_body(django_request)
+        return redact(full_data)
+    return _unparsed_body(django_request)
+
+
+def _unparsed_body(django_request: HttpRequest) -> Any:
+    if hasattr(django_request, "_post"):
+        data: dict[str, Any] = {}
+        data.update(_items_dict(django_request._post))
+        data.update(_items_dict(getattr(django_request, "_files", None) or {}))
+        return redact(data) if data else None
+    content_type = django_request.META.get("CONTENT_TYPE", "") or ""
+    declared = django_request.META.get("CONTENT_LENGTH") or ""
+    if content_type.startswith("multipart/"):
+        return {
+            "content_type": content_type.split(";")[0],
+            "size": int(declared) if declared.isdigit() else None,
+            TRUNCATED: "multipart body not parsed",
+        }
+    size = limits().size
+    try:
+        read = _raw_body(django_request, size)
+    except Exception:
+        return None
+    if read is None or not read[0]:
+        return None
+    return body_from_text(read[0], content_type, read[1])
+
+
+def _items_dict(data: Any) -> dict[str, Any]:
+    return dict(_items(data))
+
+
+def request_headers(request: HttpRequest) -> Any:
+    """Every header, values of denylisted names replaced, secrets in the others replaced."""
+    return redact(dict(request.headers.items()))
+
+
+def query_string(request: HttpRequest) -> str:
+    """The query string as JSON ``{"name": ["value", …]}``, redacted; parsed here, boundedly,
+    so a query with more fields than Django accepts cannot make the record fail."""
+    raw = request.META.get("QUERY_STRING", "") or ""
+    if not raw:
+        return "{}"
+    raw = raw[: limits().size]
+    fields = parse_form(raw)
+    as_lists = {key: value if isinstance(value, list) else [value] for key, value in fields.items()}
+    return json.dumps(redact(as_lists), ensure_ascii=False)
