@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from django.core.cache import caches
-from django.db import DatabaseError
+from django.db import DatabaseError, connections, router
 from modeltranslation.utils import build_localized_fieldname
 
 from apierrors.conf import apierrors_settings
@@ -90,6 +90,9 @@ class Catalog:
     def _rows_for(self, version: str | None) -> dict[str, dict[str, Any]] | None:
         if self._rows is not None and version == self._version:
             return self._rows
+        if _transaction_doomed():
+            # The view's failure left its transaction marked for rollback: a query would raise.
+            return None
         try:
             rows = {row["code"]: row for row in ErrorCode.objects.rewrite(False).values()}
         except DatabaseError:
@@ -159,6 +162,11 @@ class Catalog:
             is_public=False,
             is_known=False,
         )
+
+
+def _transaction_doomed() -> bool:
+    connection = connections[router.db_for_read(ErrorCode)]
+    return bool(connection.in_atomic_block and connection.needs_rollback)
 
 
 def _text(row: dict[str, Any], field: str, language: str) -> tuple[str, str]:

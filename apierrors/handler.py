@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import traceback
 from http.client import responses
-from typing import Any
+from typing import Any, Final
 
 from django.core.signals import got_request_exception
 from django.http import HttpRequest, HttpResponse
@@ -21,9 +23,14 @@ from apierrors.formats import ClientError, Formatter, formatter_for, get_formatt
 from apierrors.formats.base import body_text
 from apierrors.integrations import sentry
 from apierrors.placeholders import fill
+from apierrors.redaction import redact_text, safe_str
 from apierrors.resolve import Problem, resolve
 
 logger = logging.getLogger("apierrors")
+
+# Longest code echoed or stored (the ErrorLog column); codes the catalog could hold as drafts.
+MAX_CODE_LENGTH: Final = 100
+_DRAFTABLE: Final = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
 
 # Request attribute holding the request id the middleware chose.
 REQUEST_ID_ATTR = "request_id"
@@ -32,13 +39,17 @@ REQUEST_ID_ATTR = "request_id"
 class ErrorHandler:
     """Turns one exception into one response. Each step may be overridden in a subclass."""
 
-    def __init__(self, exc: BaseException, request: Any, view: Any = None) -> None:
+    def __init__(
+        self, exc: BaseException, request: Any, view: Any = None, *, rollback: bool = False
+    ) -> None:
         self.exc = exc
         self.request = request
         self.view = view
         self.django_request: HttpRequest | None = getattr(request, "_request", request)
         self.error_id = ids.new_error_id()
         self.sentry_event_id = ""
+        # DRF's handler: the view's transaction is marked for rollback before the record step.
+        self.rollback = rollback
         log_context.bind_error_id(self.error_id)
 
     def run(self) -> HttpResponse:
@@ -49,14 +60,30 @@ class ErrorHandler:
         error = self.compose(problem, entry)
         body = formatter.body(error)
         response = self.render(formatter, problem, error, body)
-        self.report(error, response)
-        self.record(problem, entry, error, body)
+        # The response is decided: a failure reporting or recording it must not replace it.
+        self.contained("report", self.report, error, response)
+        self.contained("record", self.record, problem, entry, error, body)
         return response
+
+    def contained(self, step: str, function: Any, *args: Any) -> None:
+        """Run a step after the response is built; a failure is logged with the error_id."""
+        try:
+            function(*args)
+        except Exception:
+            logger.exception(
+                "apierrors error_id=%s: the %s step failed; the response was sent",
+                self.error_id,
+                step,
+                extra={"error_id": self.error_id},
+            )
 
     # Steps -------------------------------------------------------------------------------
 
     def resolve(self) -> Problem:
-        return resolve(self.exc)
+        problem = resolve(self.exc)
+        # The code is echoed and stored: whatever a raiser passed, it is a short string.
+        problem.code = safe_str(problem.code).strip()[:MAX_CODE_LENGTH] or "server_error"
+        return problem
 
     def language(self) -> str:
         return language.negotiate(self.django_request)
@@ -168,59 +195,125 @@ class ErrorHandler:
     def record(
         self, problem: Problem, entry: Entry, error: ClientError, body: dict[str, Any]
     ) -> None:
+        if self.rollback:
+            # From here on the view's transaction is doomed, so a record written at once in it
+            # (no middleware to defer it) is not silently rolled back with the view: it goes to
+            # Python logging instead. Nothing after this point queries that connection.
+            set_rollback()
         item = log.build_record(problem, error, body, self.request)
-        item["create_draft"] = not entry.is_known and not catalog.exists(problem.code)
+        item["create_draft"] = (
+            not entry.is_known
+            and _DRAFTABLE.fullmatch(item["code"]) is not None
+            and not catalog.exists(problem.code)
+        )
         item["sentry_event_id"] = self.sentry_event_id
         log.record(item, self.request)
 
 
-def handle(exc: BaseException, request: Any, view: Any = None) -> HttpResponse:
+def handle(
+    exc: BaseException, request: Any, view: Any = None, *, rollback: bool = False
+) -> HttpResponse:
     """Run the pipeline; if it fails, answer from the last resort, which needs nothing."""
-    handler = ErrorHandler(exc, request, view)
+    handler = ErrorHandler(exc, request, view, rollback=rollback)
     try:
         return handler.run()
     except Exception as failure:
-        logger.exception("apierrors: the error handler failed while answering %r", exc)
         return last_resort(handler, failure)
 
 
 def last_resort(handler: ErrorHandler, failure: BaseException) -> HttpResponse:
-    """A 500 in the site's format with an error_id, built without database, cache or catalog."""
+    """A 500 in the site's format with an error_id, built without database, cache or catalog.
+
+    Every step is guarded: a format that fails falls back to problem+json, and a body that
+    cannot be encoded to a fixed one. The failure goes to the ``apierrors`` logger with the
+    error_id, texts redacted; a minimal record is still offered to the log.
+    """
     error_id = handler.error_id
-    request_id = getattr(handler.django_request, REQUEST_ID_ATTR, None) or ids.new_request_id()
-    error = reference.client_error(
-        LAST_RESORT,
-        error_id=error_id,
-        request_id=str(request_id),
-        instance=getattr(handler.django_request, "path", "") or "",
-    )
-    try:
-        formatter = handler.formatter()
-        body = formatter.body(error)
-        status = formatter.status_code(error)
-    except Exception:
-        formatter = get_formatter("problem")
-        body = formatter.body(error)
-        status = formatter.status_code(error)
-    response = HttpResponse(json.dumps(body), status=status, content_type=formatter.media_type)
+    request_id = _last_resort_request_id(handler.django_request)
+    error = _last_resort_error(handler, request_id)
+    content: str | None = None
+    content_type = "application/problem+json"
+    status = LAST_RESORT.status_code
+    for formatter_of in (handler.formatter, lambda: get_formatter("problem")):
+        try:
+            formatter = formatter_of()
+            content = json.dumps(formatter.body(error), ensure_ascii=False)
+            content_type = formatter.media_type
+            status = formatter.status_code(error)
+            break
+        except Exception:
+            continue
+    if content is None:
+        content = json.dumps(
+            {"title": error.title, "status": 500, "code": error.code, "error_id": error_id}
+        )
+    response = HttpResponse(content, status=status, content_type=content_type)
     response["X-Error-Id"] = error_id
-    response["X-Request-Id"] = str(request_id)
-    response["Content-Language"] = "en"
+    response["X-Request-Id"] = request_id
+    response["Content-Language"] = LAST_RESORT.language
     patch_vary_headers(response, ["Accept-Language"])
-    logger.error(
-        "apierrors error_id=%s answered by the last resort: %s: %s (original %s: %s)",
-        error_id,
-        type(failure).__name__,
-        failure,
-        type(handler.exc).__name__,
-        handler.exc,
-        extra={"error_id": error_id},
-    )
+    response.apierrors_error_id = error_id  # type: ignore[attr-defined]
+    try:
+        logger.error(
+            "apierrors error_id=%s answered by the last resort; original %s; the handler "
+            "failed with:\n%s",
+            error_id,
+            redact_text(f"{type(handler.exc).__name__}: {safe_str(handler.exc)}"),
+            redact_text(_format(failure), apierrors_settings.LOG_MAX_TRACEBACK, keep="tail"),
+            extra={"error_id": error_id},
+        )
+    except Exception:
+        logger.error("apierrors error_id=%s answered by the last resort", error_id)
+    try:
+        _last_resort_record(handler, failure, request_id)
+    except Exception:
+        logger.error("apierrors error_id=%s: the last resort could not offer a record", error_id)
     return response
+
+
+def _last_resort_error(handler: ErrorHandler, request_id: str) -> ClientError:
+    try:
+        instance = str(getattr(handler.django_request, "path", "") or "")
+    except Exception:
+        instance = ""
+    return reference.client_error(
+        LAST_RESORT, error_id=handler.error_id, request_id=request_id, instance=instance
+    )
+
+
+def _last_resort_request_id(django_request: Any) -> str:
+    try:
+        chosen = getattr(django_request, REQUEST_ID_ATTR, None)
+        if chosen:
+            return str(chosen)
+        header = django_request.headers.get(apierrors_settings.REQUEST_ID_HEADER)
+        return ids.valid_request_id(header) or ids.new_request_id()
+    except Exception:
+        return ids.new_request_id()
+
+
+def _last_resort_record(handler: ErrorHandler, failure: BaseException, request_id: str) -> None:
+    """What the log still learns when the pipeline failed: the original error and the failure."""
+    problem = Problem(code=LAST_RESORT.code, exc=handler.exc)
+    error = _last_resort_error(handler, request_id)
+    item = log.build_record(problem, error, {"error_id": handler.error_id}, handler.request)
+    item["traceback"] = redact_text(
+        item["traceback"] + "\nThe error handler then failed:\n" + _format(failure),
+        apierrors_settings.LOG_MAX_TRACEBACK,
+        keep="tail",
+    )
+    log.record(item, handler.request)
+
+
+def _format(exc: BaseException) -> str:
+    try:
+        return "".join(traceback.format_exception(exc))
+    except Exception:
+        return f"{type(exc).__name__}: {safe_str(exc)}"
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse:
     """DRF's EXCEPTION_HANDLER: every exception answered from the catalog; the view rolled back."""
-    response = handle(exc, context.get("request"), context.get("view"))
+    response = handle(exc, context.get("request"), context.get("view"), rollback=True)
     set_rollback()
     return response

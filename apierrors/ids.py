@@ -5,13 +5,20 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from datetime import datetime, timezone
 from typing import Final
 
 # Crockford's base32 alphabet, lower case: no i, l, o or u to misread in a support email.
 _ALPHABET: Final = "0123456789abcdefghjkmnpqrstvwxyz"
 ERROR_ID_LENGTH: Final = 26
-_ERROR_ID: Final = re.compile(rf"^[{_ALPHABET}]{{{ERROR_ID_LENGTH}}}$")
-_REQUEST_ID: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+# The first 10 characters carry the 48 bits of milliseconds; the other 16 are random.
+_TIME_CHARS: Final = 10
+_ERROR_ID: Final = re.compile(rf"[{_ALPHABET}]{{{ERROR_ID_LENGTH}}}")
+# A request id is echoed in a header and stored: letters, digits and . _ : - only, at most 128.
+REQUEST_ID_MAX_LENGTH: Final = 128
+_REQUEST_ID: Final = re.compile(
+    rf"[A-Za-z0-9][A-Za-z0-9._:-]{{0,{REQUEST_ID_MAX_LENGTH - 1}}}", re.ASCII
+)
 
 
 def new_error_id() -> str:
@@ -26,8 +33,17 @@ def new_error_id() -> str:
 
 def normalize_error_id(text: str) -> str | None:
     """An error_id as a person pasted it (spaces, upper case, quotes), normalized; else None."""
-    candidate = "".join(text.split()).strip("\"'<>.,;").lower()
-    return candidate if _ERROR_ID.match(candidate) else None
+    candidate = "".join(str(text).split()).strip("\"'<>.,;").lower()
+    return candidate if _ERROR_ID.fullmatch(candidate) else None
+
+
+def error_id_time(error_id: str) -> datetime:
+    """When an error_id was issued (UTC, to the millisecond), read from its first characters."""
+    milliseconds = 0
+    for char in error_id[:_TIME_CHARS]:
+        milliseconds = milliseconds * 32 + _ALPHABET.index(char)
+    # 10 characters hold 50 bits: the top two are zero for every id this module made.
+    return datetime.fromtimestamp(milliseconds / 1000, tz=timezone.utc)
 
 
 def new_request_id() -> str:
@@ -35,7 +51,11 @@ def new_request_id() -> str:
 
 
 def valid_request_id(value: str | None) -> str | None:
-    """The client's request id when it is safe to store and echo; otherwise None."""
-    if value and _REQUEST_ID.match(value):
+    """The client's request id when it is safe to store and echo; otherwise None.
+
+    ``fullmatch``, not ``match`` with ``$``: ``$`` also matches before a final newline, and a
+    newline echoed in a response header makes Django refuse the whole response.
+    """
+    if isinstance(value, str) and _REQUEST_ID.fullmatch(value):
         return value
     return None

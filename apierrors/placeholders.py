@@ -13,39 +13,59 @@ from django.utils.translation import gettext_lazy as _
 _TOKEN: Final = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]{0,63})\}|\{|\}")
 
 
-def template_problems(template: str) -> list[str]:
-    """What is wrong with a template, as sentences for an editor; empty when it is sound."""
+# An editor needs the first few problems of a template, not thousands of the same one.
+MAX_PROBLEMS: Final = 5
+
+
+def template_problems(template: str, limit: int = MAX_PROBLEMS) -> list[str]:
+    """What is wrong with a template, as sentences for an editor; empty when it is sound.
+
+    Stops after ``limit`` problems, so a pasted wall of braces costs one pass, not one pass
+    per brace.
+    """
     problems: list[str] = []
-    for match in _TOKEN.finditer(template):
+    position = 0
+    while len(problems) < limit and (match := _TOKEN.search(template, position)):
         token = match.group(0)
+        position = match.end()
         if token in ("{{", "}}") or match.group(1):
             continue
         start = match.start()
-        if token == "{":
-            end = template.find("}", start)
-            shown = template[start : end + 1] if end != -1 else template[start : start + 20]
-            if end == -1:
-                problems.append(
-                    str(_("An opening brace is never closed: %(text)s") % {"text": shown})
-                )
-            else:
-                problems.append(
-                    str(
-                        _(
-                            "%(text)s is not a placeholder: use {name} with letters, digits and "
-                            "underscores only, or {{ and }} for literal braces."
-                        )
-                        % {"text": shown}
-                    )
-                )
-        else:
+        if token == "}":
             problems.append(
                 str(
                     _("A closing brace has no opening brace at position %(pos)d.")
                     % {"pos": start + 1}
                 )
             )
+            continue
+        end = template.find("}", start)
+        if end == -1:
+            problems.append(
+                str(
+                    _("An opening brace is never closed: %(text)s")
+                    % {"text": template[start : start + 20]}
+                )
+            )
+            # Every later opening brace is unclosed too: one sentence says it.
+            break
+        problems.append(
+            str(
+                _(
+                    "%(text)s is not a placeholder: use {name} with letters, digits and "
+                    "underscores only, or {{ and }} for literal braces."
+                )
+                % {"text": _shown(template[start : end + 1])}
+            )
+        )
+        # The whole group is one problem: go on after its closing brace.
+        position = end + 1
     return problems
+
+
+def _shown(text: str) -> str:
+    """A quoted piece of a template, short enough for an error message."""
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def validate_template(value: str) -> None:
@@ -63,7 +83,7 @@ def fill(template: str, params: Mapping[str, Any]) -> str:
     """
     if "{" not in template and "}" not in template:
         return template
-    if template_problems(template):
+    if template_problems(template, limit=1):
         return template
     pieces: list[str] = []
     position = 0

@@ -283,6 +283,16 @@ def _api_error(exc: APIError) -> Problem:
     )
 
 
+def _recursion(exc: RecursionError) -> Problem:
+    """A body nested deeper than Python's JSON parser can follow is the client's invalid JSON
+    (DRF's parser lets RecursionError through); any other RecursionError is a crash."""
+    frame = exc.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    module = frame.tb_frame.f_globals.get("__name__", "") if frame is not None else ""
+    return Problem(code="invalid_json" if module.startswith("json.") else "server_error", exc=exc)
+
+
 BUILTIN_RESOLVERS: dict[type[BaseException], Resolver] = {
     APIError: _api_error,
     # DRF
@@ -316,6 +326,7 @@ BUILTIN_RESOLVERS: dict[type[BaseException], Resolver] = {
     ProtectedError: _code("conflict"),
     RestrictedError: _code("conflict"),
     DatabaseError: _code("database_unavailable"),
+    RecursionError: _recursion,
 }
 
 
