@@ -1,0 +1,103 @@
+"""apierrors_lookup: print the error log record of an error_id, as pasted from a support email."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import router
+from django.urls import NoReverseMatch, reverse
+
+from apierrors import ids, storm
+from apierrors.models import ErrorLog
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+
+
+def _indented(text: str) -> str:
+    return "\n".join("  " + line for line in text.splitlines())
+
+
+def describe(row: ErrorLog) -> str:
+    """A record as staff read it in a terminal: the facts first, then each stored part."""
+    facts = [
+        ("error_id", row.error_id),
+        ("created at", row.created_at.isoformat()),
+        ("status", f"{row.status_code} {row.code}"),
+        ("request", f"{row.method} {row.path}".strip()),
+        ("request id", row.request_id or "-"),
+        ("user", f"{row.username} (id {row.user_pk})" if row.username else "-"),
+        ("language", row.language or "-"),
+    ]
+    if row.occurrences > 1:
+        facts.append(("occurrences", f"{row.occurrences} (storm summary)"))
+        facts.append(("last seen at", row.last_seen_at.isoformat() if row.last_seen_at else "-"))
+    with contextlib.suppress(NoReverseMatch):
+        facts.append(("admin", reverse("admin:apierrors_errorlog_change", args=[row.pk])))
+    width = max(len(name) for name, _value in facts)
+    lines = [f"{name.ljust(width)}  {value}" for name, value in facts]
+    sections = [
+        ("Exception", f"{row.exception_class}: {row.exception_message}".strip(": ")),
+        ("Traceback", row.traceback),
+        ("Query string", row.query_string if row.query_string not in ("", "{}") else ""),
+        ("Request headers", _json(row.request_headers) if row.request_headers else ""),
+        ("Request body", _json(row.request_body) if row.request_body is not None else ""),
+        ("Params", _json(row.params) if row.params else ""),
+        ("Field errors", _json(row.field_errors) if row.field_errors else ""),
+        ("Response body", _json(row.response_body) if row.response_body is not None else ""),
+    ]
+    for title, text in sections:
+        if text:
+            lines += ["", title, _indented(text)]
+    return "\n".join(lines)
+
+
+class Command(BaseCommand):
+    help = (
+        "Print the error log record of an error_id. Spaces, line breaks, quotes and upper "
+        "case around a pasted id are ignored."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("error_id", nargs="+", help="The error_id (X-Error-Id header).")
+        parser.add_argument(
+            "--database",
+            default=None,
+            help="Database alias of the log; by default the one the routers choose.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        # A pasted id may arrive split by the shell: "01M8 0BDB…" is one id.
+        pasted = " ".join(options["error_id"])
+        error_id = ids.normalize_error_id(pasted)
+        if error_id is None:
+            raise CommandError(
+                f"{pasted.strip()!r} is not an error_id: 26 letters and digits, as in the "
+                "X-Error-Id header or the error_id of a response body."
+            )
+        alias = options["database"] or router.db_for_read(ErrorLog)
+        rows = ErrorLog.objects.using(alias)
+        row = rows.filter(error_id=error_id).first()
+        if row is not None:
+            self.stdout.write(describe(row))
+            return
+        issued = ids.error_id_time(error_id)
+        summaries = list(storm.summaries_covering(error_id, rows).order_by("created_at"))
+        if not summaries:
+            raise CommandError(
+                f"No error log record has error_id {error_id} (issued {issued.isoformat()}). "
+                "It may have been pruned, or come from another site."
+            )
+        self.stdout.write(
+            f"No row of its own: error_id {error_id} (issued {issued.isoformat()}) came during "
+            "an error storm, whose errors were counted rather than stored one by one. "
+            f"{'This summary counts' if len(summaries) == 1 else 'One of these summaries counts'}"
+            " it:"
+        )
+        for summary in summaries:
+            self.stdout.write("")
+            self.stdout.write(describe(summary))
