@@ -10,12 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.core.signals import got_request_exception
 from django.db import connection
+from django.test import override_settings
 from rest_framework.test import APIClient
 
+from apierrors import storm
 from apierrors.catalog import catalog
+from apierrors.formats import Formatter, get_formatter
 from apierrors.models import ErrorLog
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -28,6 +32,24 @@ def _fresh_catalog_cache():
     cache.clear()
     yield
     catalog.invalidate()
+
+
+@pytest.fixture(autouse=True)
+def _calm_storm():
+    """Storm windows are per process: each test starts with none, as a new process would."""
+    storm.reset()
+    yield
+    storm.reset()
+
+
+@pytest.fixture
+def no_storm(settings):
+    """Storm limits off: for tests that send one request many times on purpose."""
+    settings.APIERRORS = {
+        **settings.APIERRORS,
+        "STORM_PATH_LIMIT": None,
+        "STORM_CODE_LIMIT": None,
+    }
 
 
 @pytest.fixture
@@ -48,6 +70,13 @@ def api_key_client() -> APIClient:
     client = APIClient(raise_request_exception=False)
     client.credentials(HTTP_AUTHORIZATION="Bearer demo-key-123")
     return client
+
+
+@contextmanager
+def site_format(name: str) -> Iterator[Formatter]:
+    """The whole site answering in format ``name`` (no per-path formats)."""
+    with override_settings(APIERRORS={**settings.APIERRORS, "FORMAT": name, "FORMAT_BY_PATH": {}}):
+        yield get_formatter(name)
 
 
 def log_row(response: Any) -> ErrorLog:

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from apierrors.models import ErrorCode, ErrorLog
+from tests.sites.helpers import admin_form
 
 pytestmark = pytest.mark.django_db
 
@@ -42,19 +43,7 @@ def test_catalog_edit_page_has_a_tab_per_language(admin_client):
 def test_editing_a_message_in_the_admin_reaches_the_next_error(admin_client, client):
     entry = ErrorCode.objects.rewrite(False).get(code="invalid_product_id")
     client.get("/api/t/raise/api_error/", HTTP_ACCEPT_LANGUAGE="fr")
-    data = {
-        "code": entry.code,
-        "status_code": entry.status_code,
-        "category": entry.category,
-        "is_public": "on",
-        "doc_url": "",
-        "is_active": "on",
-    }
-    for field in ("title", "message", "action"):
-        for language in ("en", "fr", "de", "es"):
-            name = f"{field}_{language}"
-            data[name] = getattr(entry, name) or ""
-    data["message_fr"] = "Le produit {productId} est introuvable."
+    data = admin_form(entry, message_fr="Le produit {productId} est introuvable.")
 
     saved = admin_client.post(f"/admin/apierrors/errorcode/{entry.pk}/change/", data)
 

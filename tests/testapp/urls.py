@@ -10,4 +10,8 @@ urlpatterns = [
     path("override/<str:kind>/", views.FormatOverrideView.as_view()),
     path("plain/<str:kind>/", views.plain_raise),
     path("plain-write/<str:kind>/", views.plain_write),
+    path("data/<str:kind>/", views.DataView.as_view()),
+    path("injected/", views.InjectedView.as_view()),
+    path("plain-injected/", views.plain_injected),
+    path("auth-trap/<str:kind>/", views.AuthTrapView.as_view()),
 ]

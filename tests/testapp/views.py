@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.core import exceptions as django_exceptions
-from django.db import DatabaseError, OperationalError
+from django.db import DatabaseError, OperationalError, connection
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -52,6 +52,11 @@ def _crash() -> None:
     raise RuntimeError("secret internals: password=hunter2 at /srv/app/settings.py")
 
 
+def _bad_sql() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT secret_column FROM no_such_table_xyz WHERE password = 'hunter2'")
+
+
 RAISERS: dict[str, Callable[[], None]] = {
     "api_error": raising(lambda: APIError("INVALID_PRODUCT_ID", productId="123")),
     "api_error_detail": raising(
@@ -81,6 +86,8 @@ RAISERS: dict[str, Callable[[], None]] = {
     "configured": raising(lambda: UpstreamTimeout("https://user:pw@upstream/")),
     "configured_subclass": raising(lambda: UpstreamSlowTimeout("slow")),
     "crash": _crash,
+    "bad_sql": _bad_sql,
+    "recursion": raising(lambda: RecursionError("maximum recursion depth exceeded in /srv/x.py")),
 }
 
 
@@ -146,3 +153,75 @@ def plain_write(request: HttpRequest, kind: str) -> JsonResponse:
     Widget.objects.create(name=f"plain-{kind}")
     RAISERS[kind]()
     return JsonResponse({"ok": True})
+
+
+class DataView(RaiseView):
+    """Reads the body through DRF's parsers first, then raises: the log sees parsed data."""
+
+    def post(self, request: Request, kind: str) -> Response:
+        request.data  # noqa: B018 - parsing is the point
+        return self.dispatch_kind(kind)
+
+
+# The exception InjectedView raises next: property tests put any exception here.
+INJECTED: list[BaseException] = []
+
+
+class InjectedView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    def dispatch_injected(self, request: Request) -> Response:
+        if "parse" in request.query_params:
+            request.data  # noqa: B018 - the log then sees what DRF's parsers made of the body
+        raise INJECTED[0]
+
+    get = post = put = patch = delete = dispatch_injected
+
+
+def plain_injected(request: HttpRequest) -> JsonResponse:
+    if "parse" in request.GET:
+        request.POST  # noqa: B018 - Django parses form bodies; the log then sees them
+    raise INJECTED[0]
+
+
+class CountingAuthentication(APIKeyAuthentication):
+    """Counts every authentication DRF runs; raises what a careless authenticator raises."""
+
+    calls: list[str] = []
+
+    def authenticate(self, request: Request):
+        CountingAuthentication.calls.append(request._request.path)
+        if request._request.headers.get("X-Auth-Crash"):
+            raise RuntimeError("authentication backend unreachable: token=abc123")
+        return super().authenticate(request)
+
+
+class NoVersioning:
+    """A versioning scheme that rejects every request: it runs before authentication."""
+
+    def determine_version(self, request, *args, **kwargs):
+        raise drf_exceptions.NotFound("Invalid version in URL path.")
+
+    def reverse(self, *args, **kwargs):  # pragma: no cover - never reached
+        raise NotImplementedError
+
+
+class AuthTrapView(APIView):
+    """Errors raised before and during authentication; the handler must not authenticate."""
+
+    authentication_classes = [CountingAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request: Request, kind: str) -> Response:
+        raise APIError("invalid_product_id", productId=kind)
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        if kwargs.get("kind") == "versioning":
+            self.versioning_class = NoVersioning
+        super().initial(request, *args, **kwargs)
+
+    def get_renderers(self):
+        from rest_framework.renderers import JSONRenderer
+
+        return [JSONRenderer()]
