@@ -624,14 +624,24 @@ class ErrorLogAdmin(admin.ModelAdmin):
                 return HttpResponseRedirect(
                     reverse("admin:apierrors_errorlog_change", args=[found])
                 )
-            messages.warning(
-                request,
-                _(
-                    "No error has the error_id %(error_id)s. It may be older than the log keeps, "
-                    "or from another site."
+            if storm.summaries_covering(error_id, self.get_queryset(request)).exists():
+                messages.info(
+                    request,
+                    _(
+                        "The error_id %(error_id)s has no record of its own: it came during an "
+                        "error storm, and the summary listed below counts it."
+                    )
+                    % {"error_id": error_id},
                 )
-                % {"error_id": error_id},
-            )
+            else:
+                messages.warning(
+                    request,
+                    _(
+                        "No error has the error_id %(error_id)s. It may be older than the log "
+                        "keeps, or from another site."
+                    )
+                    % {"error_id": error_id},
+                )
         return super().changelist_view(request, extra_context)
 
     def get_search_results(

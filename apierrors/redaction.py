@@ -30,8 +30,10 @@ Scanner = Callable[[str], str]
 # Value scanners ------------------------------------------------------------------------------
 # Each takes a text and returns it with what it recognizes replaced by REDACTED.
 
-_CARD: Final = re.compile(r"(?<![0-9A-Za-z])(?:\d[ -]?){12,18}\d(?![0-9A-Za-z])")
-_DIGIT: Final = re.compile(r"\d")
+# A run of digit groups, single spaces or dashes between them, standing alone.
+_DIGIT_RUN: Final = re.compile(r"(?<![0-9A-Za-z])[0-9]+(?:[ -][0-9]+)*(?![0-9A-Za-z])")
+_SEPARATOR: Final = re.compile(r"[ -]")
+_DIGIT: Final = re.compile(r"[0-9]")
 _JWT: Final = re.compile(
     r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}(?:\.[A-Za-z0-9_-]*)?"
 )
@@ -61,14 +63,37 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
+def _holds_card_number(run: str) -> bool:
+    """Whether ``run`` holds 13 to 19 digits passing Luhn, written as card numbers are: one
+    block, or consecutive groups of 3 to 6 digits (4-4-4-4, Amex's 4-6-5 …).
+
+    Every group may start one, so a number just before a card ("qty 12 4111 …") cannot hide
+    it by making the whole run fail the check.
+    """
+    groups = _SEPARATOR.split(run)
+    for start, first in enumerate(groups):
+        if 13 <= len(first) <= 19 and luhn_valid(first):
+            return True
+        if not 3 <= len(first) <= 6:
+            continue
+        digits = first
+        for group in groups[start + 1 :]:
+            if not 3 <= len(group) <= 6 or len(digits) + len(group) > 19:
+                break
+            digits += group
+            if len(digits) >= 13 and luhn_valid(digits):
+                return True
+    return False
+
+
 def scan_card_numbers(text: str) -> str:
-    """13 to 19 digits, spaces or dashes between them allowed, that pass the Luhn check."""
+    """Card numbers (13 to 19 digits passing the Luhn check, in one block or in groups of 3 to
+    6 digits) are replaced, with the run of numbers around them."""
 
     def replace(match: re.Match[str]) -> str:
-        digits = "".join(char for char in match.group(0) if char.isdigit())
-        return REDACTED if luhn_valid(digits) else match.group(0)
+        return REDACTED if _holds_card_number(match.group(0)) else match.group(0)
 
-    return _CARD.sub(replace, text) if _DIGIT.search(text) else text
+    return _DIGIT_RUN.sub(replace, text) if _DIGIT.search(text) else text
 
 
 def scan_jwts(text: str) -> str:

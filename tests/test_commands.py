@@ -210,14 +210,15 @@ def fill_log(rows: int) -> None:
     columns = (
         "error_id, code, status_code, method, path, query_string, request_id, user_pk, "
         "username, language, exception_class, exception_message, traceback, params, "
-        "field_errors, request_headers, response_body, created_at, occurrences, sentry_event_id"
+        "field_errors, request_headers, response_body, created_at, occurrences, sentry_event_id, "
+        "response_text"
     )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
                 f"INSERT INTO apierrors_errorlog ({columns}) SELECT lpad(i::text, 26, '0'), "
                 "'not_found', 404, 'GET', '/p/', '', '', '', '', 'en', '', '', '', '{}', '[]', "
-                "'{}', 'null', now() - make_interval(mins => i), 1, '' "
+                "'{}', 'null', now() - make_interval(mins => i), 1, '', '' "
                 "FROM generate_series(1, %s) AS i",
                 [rows],
             )
@@ -228,7 +229,7 @@ def fill_log(rows: int) -> None:
                 f"INSERT INTO apierrors_errorlog ({columns}) SELECT printf('%%026d', i), "
                 "'not_found', 404, 'GET', '/p/', '', '', '', '', 'en', '', '', '', '{}', '[]', "
                 "'{}', 'null', strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now', printf('-%%d minutes', i)), "
-                "1, '' FROM n",
+                "1, '', '' FROM n",
                 [rows],
             )
             cursor.execute("ANALYZE")

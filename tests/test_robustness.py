@@ -161,8 +161,8 @@ def test_missing_and_inactive_entries_answer_in_every_format(client, no_storm):
             missing = client.get("/api/t/raise/api_error/")
             unknown = client.get("/api/t/raise/unknown_code/")
 
-            # Without its entry a code has no status of its own: the generic 500 answers.
-            assert_valid_error(inactive, formatter, 500)
+            # An inactive entry keeps its status; without an entry a code has none: 500.
+            assert_valid_error(inactive, formatter, 400)
             assert_valid_error(missing, formatter, 500)
             assert_valid_error(unknown, formatter, 500)
             assert log_row(missing).code == "invalid_product_id"

@@ -72,7 +72,7 @@ def shaped_secret(draw) -> tuple[str, str]:
         number = luhn_complete(draw(st.text(alphabet=string.digits, min_size=15, max_size=15)))
         separator = draw(st.sampled_from(["", " ", "-"]))
         shown = separator.join(number[i : i + 4] for i in range(0, 16, 4))
-        return shown, number[4:12]
+        return shown, shown
     if kind == "jwt":
         payload, signature = draw(b64), draw(b64)
         return f"eyJhbGciOiJIUzI1NiJ9.eyJ{payload}.{signature}", f"eyJ{payload}"
@@ -98,6 +98,7 @@ safe_names = st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=8).fi
 )
 # Any character a client can send, NUL and other controls included.
 safe_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=30)
+words = st.text(alphabet=string.ascii_letters + " ", max_size=30)
 ascii_text = st.text(alphabet=string.ascii_letters + string.digits + " .,-_", max_size=30)
 
 
@@ -112,7 +113,7 @@ def planted_value(draw, planted: Planted, *, ascii_only: bool = False) -> tuple[
     if choice == "shaped":
         text, mark = draw(shaped_secret())
         planted.marks.append(mark)
-        return draw(safe_names), f"{draw(ascii_text)} {text} "
+        return draw(safe_names), f"{draw(words)} {text} "
     return draw(safe_names), draw(ascii_text if ascii_only else safe_text)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import timedelta
 
 import pytest
@@ -173,6 +174,21 @@ def test_a_dropped_error_id_leads_staff_to_its_summary(admin_client):
     summary = ErrorLog.objects.get(occurrences=2)
     assert summary.error_id in html
     assert '<td class="field-occurrences">2</td>' in html
+    assert (
+        f"The error_id {dropped} has no record of its own: it came during an error storm, "
+        "and the summary listed below counts it."
+    ) in html
+
+
+def test_the_catalog_list_counts_every_occurrence_of_a_storm(admin_client):
+    unknown_url_burst(25)
+    write_open_summaries()
+
+    html = admin_client.get("/admin/apierrors/errorcode/", {"q": "not_found"}).content.decode()
+
+    assert ErrorLog.objects.count() == 11
+    row = next(row for row in html.split("<tr>") if ">not_found</a></th>" in row)
+    assert re.search(r'<td class="field-occurrences_24h"><a href="[^"]+">25</a></td>', row)
 
 
 def test_summaries_covering_an_error_id_are_found_by_its_time():
