@@ -13,6 +13,7 @@ class APIErrorsConfig(AppConfig):
 
     def ready(self) -> None:
         import atexit
+        import os
 
         from django.core.signals import request_finished, setting_changed
         from django.db.models.signals import post_delete, post_migrate, post_save
@@ -25,11 +26,16 @@ class APIErrorsConfig(AppConfig):
         from apierrors.models import ErrorCode
         from apierrors.storm import write_open_summaries
         from apierrors.sync import sync_after_migrate
+        from apierrors.writer import after_fork_in_child, shutdown
 
         setting_changed.connect(reload_settings, dispatch_uid="apierrors.reload_settings")
         post_save.connect(bump_version, sender=ErrorCode, dispatch_uid="apierrors.bump_on_save")
         post_delete.connect(bump_version, sender=ErrorCode, dispatch_uid="apierrors.bump_on_delete")
         post_migrate.connect(sync_after_migrate, sender=self, dispatch_uid="apierrors.sync")
         request_finished.connect(clear_log_context, dispatch_uid="apierrors.log_context")
-        # Errors counted by storm control in windows still open are written, not lost.
+        # At exit, atexit runs the last registered first: storm control's open summaries are
+        # handed to the log writer before it stores what it holds and ends.
+        # A forked worker (gunicorn, uwsgi) starts its own writer, not sharing its parent's lock.
+        atexit.register(shutdown)
         atexit.register(write_open_summaries)
+        os.register_at_fork(after_in_child=after_fork_in_child)

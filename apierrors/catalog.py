@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import DatabaseError, connections, router
 from modeltranslation.utils import build_localized_fieldname
 
@@ -77,7 +78,7 @@ class Catalog:
     def _current_version(self) -> str | None:
         try:
             cache = caches[apierrors_settings.CACHE_ALIAS]
-            version = cache.get(VERSION_KEY)
+            version = _read_version(cache)
             if version is None:
                 cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
                 version = cache.get(VERSION_KEY)
@@ -242,6 +243,46 @@ LAST_RESORT: Final = Entry(
     language="en",
     is_known=False,
 )
+
+
+def _read_version(cache: Any) -> Any:
+    """``cache.get(VERSION_KEY)``, read on every error; cheaper on Django's Redis backend.
+
+    That backend builds a new ``redis.Redis`` client for each operation, which cost more than the
+    rest of the lookup (README, "Performance"); one client per backend object, on the backend's
+    own connection pool (which redis-py resets after a fork), reads the same key the same way.
+    Any other cache, or a backend whose internals differ, goes through ``cache.get``.
+    """
+    reader = getattr(cache, READER_ATTR, None)
+    if reader is None:
+        reader = _reader_for(cache)
+        setattr(cache, READER_ATTR, reader)
+    return reader()
+
+
+def _reader_for(cache: Any) -> Any:
+    def plain() -> Any:
+        return cache.get(VERSION_KEY)
+
+    if not isinstance(cache, RedisCache):
+        return plain
+    try:
+        backend = cache._cache
+        client = backend.get_client(write=False)
+        key = cache.make_and_validate_key(VERSION_KEY)
+        loads = getattr(backend, "_serializer").loads  # noqa: B009 (private, hence guarded)
+    except AttributeError:
+        return plain
+
+    def redis_read() -> Any:
+        value = client.get(key)
+        return None if value is None else loads(value)
+
+    return redis_read
+
+
+# Attribute of a cache object holding its version reader; settings changes make new objects.
+READER_ATTR: Final = "_apierrors_version_reader"
 
 catalog = Catalog()
 

@@ -42,6 +42,12 @@ class Codes:
     LIMIT = "apierrors.E304"
     STORM = "apierrors.E305"
     REDACT_KEYS_WEAK = "apierrors.W301"
+    # The background log writer (the 4xx block).
+    LOG_MODE = "apierrors.E401"
+    LOG_BATCH_SIZE = "apierrors.E402"
+    LOG_FLUSH_INTERVAL = "apierrors.E403"
+    LOG_QUEUE_SIZE = "apierrors.E404"
+    LOG_SQLITE_LOCKING = "apierrors.W401"
 
 
 class Messages:
@@ -88,6 +94,21 @@ class Messages:
     NOT_AN_EXCEPTION = _("it is not an exception class")
     OPTIONS_NOT_A_DICT = _("it must be a dict of format -> options")
     FORMAT_OPTIONS_NOT_A_DICT = _("the options of {name!r} must be a dict")
+    LOG_MODE = _("APIERRORS['LOG_MODE'] = {value!r} is not 'auto', 'background' or 'sync'.")
+    LOG_BATCH_SIZE = _(
+        "APIERRORS['LOG_BATCH_SIZE'] = {value!r} is not a whole number of at least 1."
+    )
+    LOG_FLUSH_INTERVAL = _(
+        "APIERRORS['LOG_FLUSH_INTERVAL'] = {value!r} is not a number of seconds above 0."
+    )
+    LOG_QUEUE_SIZE = _(
+        "APIERRORS['LOG_QUEUE_SIZE'] = {value!r} is not a whole number of at least LOG_BATCH_SIZE."
+    )
+    LOG_SQLITE_LOCKING = _(
+        "The error log's database {alias!r} is SQLite with deferred transactions: a request that "
+        "reads, then writes, while the background log writer writes fails with 'database is "
+        "locked'."
+    )
 
 
 class Hints:
@@ -135,6 +156,14 @@ class Hints:
         "texts in the admin (Error codes, filter 'missing translation'), or translate apierrors' "
         "default catalog in a gettext catalog of LOCALE_PATHS and run apierrors_sync. Once staff "
         "have written them, add apierrors.W201 to SILENCED_SYSTEM_CHECKS."
+    )
+    LOG_MODE = _(
+        "'background' inserts rows in batches from a thread; 'sync' before the response; 'auto' "
+        "is 'sync' in test runs and 'background' elsewhere."
+    )
+    LOG_SQLITE_LOCKING = _(
+        "Set DATABASES[{alias!r}]['OPTIONS'] = {{'transaction_mode': 'IMMEDIATE', 'timeout': 20}} "
+        "(Django 5.1+), or APIERRORS['LOG_MODE'] = 'sync'."
     )
 
 
@@ -499,4 +528,69 @@ def check_docs(
         messages.append(
             Warning(str(Messages.SCHEMA_CLASS), hint=str(Hints.SCHEMA_CLASS), id=Codes.SCHEMA_CLASS)
         )
+    return messages
+
+
+def _is_count(value: Any, minimum: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
+
+@register(Tags.compatibility)
+def check_log_writer(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> Sequence[CheckMessage]:
+    from django.db import connections, router
+
+    from apierrors.models import ErrorLog
+
+    user = getattr(settings, SETTING_NAME, {})
+    if not isinstance(user, dict):
+        return []  # reported by check_settings
+    value = {key: user.get(key, DEFAULTS[key]) for key in DEFAULTS if key.startswith("LOG_")}
+    messages: list[CheckMessage] = []
+    if value["LOG_MODE"] not in {"auto", "background", "sync"}:
+        messages.append(
+            Error(
+                Messages.LOG_MODE.format(value=value["LOG_MODE"]),
+                hint=str(Hints.LOG_MODE),
+                id=Codes.LOG_MODE,
+            )
+        )
+    if not _is_count(value["LOG_BATCH_SIZE"], 1):
+        messages.append(
+            Error(
+                Messages.LOG_BATCH_SIZE.format(value=value["LOG_BATCH_SIZE"]),
+                id=Codes.LOG_BATCH_SIZE,
+            )
+        )
+    interval = value["LOG_FLUSH_INTERVAL"]
+    if isinstance(interval, bool) or not isinstance(interval, int | float) or interval <= 0:
+        messages.append(
+            Error(Messages.LOG_FLUSH_INTERVAL.format(value=interval), id=Codes.LOG_FLUSH_INTERVAL)
+        )
+    batch_size = value["LOG_BATCH_SIZE"] if _is_count(value["LOG_BATCH_SIZE"], 1) else 1
+    if not _is_count(value["LOG_QUEUE_SIZE"], batch_size):
+        messages.append(
+            Error(
+                Messages.LOG_QUEUE_SIZE.format(value=value["LOG_QUEUE_SIZE"]),
+                id=Codes.LOG_QUEUE_SIZE,
+            )
+        )
+    if value["LOG_MODE"] in {"auto", "background"} and value["LOG_ENABLED"]:
+        alias = router.db_for_write(ErrorLog)
+        settings_dict = connections.settings.get(alias, {})
+        is_sqlite = settings_dict.get("ENGINE", "").endswith("sqlite3")
+        options = settings_dict.get("OPTIONS") or {}
+        name = str(settings_dict.get("NAME", ""))
+        # An in-memory database is a test's: the test runner shares it between threads.
+        in_memory = name in {":memory:", ""} or "mode=memory" in name
+        transaction_mode = str(options.get("transaction_mode", "")).upper()
+        if is_sqlite and not in_memory and transaction_mode not in {"IMMEDIATE", "EXCLUSIVE"}:
+            messages.append(
+                Warning(
+                    Messages.LOG_SQLITE_LOCKING.format(alias=alias),
+                    hint=Hints.LOG_SQLITE_LOCKING.format(alias=alias),
+                    id=Codes.LOG_SQLITE_LOCKING,
+                )
+            )
     return messages

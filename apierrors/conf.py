@@ -82,6 +82,15 @@ DEFAULTS: Final[dict[str, Any]] = {
     "STORM_WINDOW": 60,
     "STORM_PATH_LIMIT": 10,
     "STORM_CODE_LIMIT": 100,
+    # "background": rows queue in memory and a thread of each process inserts them in batches;
+    # "sync": rows are inserted before the response leaves (small sites); "auto": "sync" while
+    # Django's test environment is set up (test runner, pytest-django), else "background".
+    "LOG_MODE": "auto",
+    # Background mode: rows per INSERT, and seconds the oldest queued row waits at most.
+    "LOG_BATCH_SIZE": 100,
+    "LOG_FLUSH_INTERVAL": 1.0,
+    # Background mode: rows waiting beyond this are dropped and counted, never waited for.
+    "LOG_QUEUE_SIZE": 10_000,
 }
 
 # Settings holding dotted paths, imported once per settings object.
@@ -130,6 +139,10 @@ def reload_settings(*, setting: str, **kwargs: Any) -> None:
         formats.get_formatter.cache_clear()
         resolve.exception_map.cache_clear()
         redaction.policy.cache_clear()
+        # The writer was sized from the old settings: store what it holds, start anew.
+        from apierrors import writer
+
+        writer.shutdown()
     elif setting in {"LANGUAGES", "LANGUAGE_CODE"}:
         from apierrors import language
 

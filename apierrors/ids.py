@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import secrets
 import time
@@ -11,6 +12,8 @@ from typing import Final
 # Crockford's base32 alphabet, lower case: no i, l, o or u to misread in a support email.
 _ALPHABET: Final = "0123456789abcdefghjkmnpqrstvwxyz"
 ERROR_ID_LENGTH: Final = 26
+# RFC 4648's base32 alphabet, as base64.b32encode writes it, to ours, character for character.
+_TO_CROCKFORD: Final = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _ALPHABET.encode())
 # The first 10 characters carry the 48 bits of milliseconds; the other 16 are random.
 _TIME_CHARS: Final = 10
 _ERROR_ID: Final = re.compile(rf"[{_ALPHABET}]{{{ERROR_ID_LENGTH}}}")
@@ -24,11 +27,8 @@ _REQUEST_ID: Final = re.compile(
 def new_error_id() -> str:
     """48 bits of milliseconds then 80 random bits: sorts by time, cannot be guessed."""
     value = (time.time_ns() // 1_000_000) << 80 | secrets.randbits(80)
-    chars = []
-    for _ in range(ERROR_ID_LENGTH):
-        value, index = divmod(value, 32)
-        chars.append(_ALPHABET[index])
-    return "".join(reversed(chars))
+    # 160 bits encode as 32 base32 characters; the first 6 carry only the padding's zeros.
+    return base64.b32encode(value.to_bytes(20, "big"))[6:].translate(_TO_CROCKFORD).decode()
 
 
 def normalize_error_id(text: str) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.db import DatabaseError
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -38,8 +39,17 @@ FIELD_ERROR_CODES: Final = frozenset({"validation_error"})
 
 def reference_path(request: HttpRequest | None) -> str | None:
     """Where apierrors.urls is mounted in the request's URLconf, or None."""
+    urlconf = getattr(request, "urlconf", None) or settings.ROOT_URLCONF
+    return _mounted_at(urlconf, get_script_prefix())
+
+
+@functools.lru_cache(maxsize=64)
+def _mounted_at(urlconf: Any, script_prefix: str) -> str | None:
+    # Asked on every error that links its entry: reversing (or failing to) each time cost a
+    # seventh of the handler's time (README, "Performance"). A URLconf's routes do not change
+    # while it is in use; ROOT_URLCONF and the script prefix are part of the key.
     try:
-        return reverse(REFERENCE_URL_NAME, urlconf=getattr(request, "urlconf", None))
+        return reverse(REFERENCE_URL_NAME, urlconf=urlconf)
     except NoReverseMatch:
         return None
 

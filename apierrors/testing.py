@@ -180,8 +180,10 @@ def _format_of(response: Any, format_name: str | None) -> str:
 
 
 def _logged_code(error_id: str, *, strict: bool = True) -> str:
+    from apierrors import writer
     from apierrors.models import ErrorLog
 
+    writer.flush(timeout=10)  # in background mode the row may still wait in the queue
     row = ErrorLog.objects.filter(error_id=error_id).values_list("code", flat=True).first()
     if row is None and not strict:
         return ""

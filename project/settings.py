@@ -69,6 +69,12 @@ def _database() -> dict[str, Any]:
 
 DATABASES = {"default": _database()}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Requests and the background log writer write at once: each transaction takes the write
+    # lock when it begins and waits for it, instead of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
 
 if os.environ.get("REDIS_URL"):
     CACHES = {

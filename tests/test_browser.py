@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -50,17 +51,6 @@ user.user_permissions.add(
     *Permission.objects.filter(codename__in=["view_errorcode", "change_errorcode"])
 )
 """
-
-
-def _free_port() -> int:
-    for port in PORTS:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.fail(f"No free port on 127.0.0.1 in {PORTS.start}-{PORTS.stop - 1} for the demo.")
 
 
 def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
@@ -95,7 +85,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             manage + command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=180
         )
         assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stderr}"
-    port = _free_port()
+    port = free_port(PORTS)
     log = workdir / "server.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
@@ -230,6 +220,12 @@ def test_editor_changes_the_french_text_and_the_next_request_gets_it(demo, brows
 
     page.goto(f"{demo}/admin/apierrors/errorcode/?q=invalid_product_id")
     row = page.locator("#result_list tbody tr").first
+    # The demo's log writer stores the row within LOG_FLUSH_INTERVAL (1 s): reload until then.
+    for _ in range(50):
+        if row.locator("td.field-occurrences_24h").inner_text() == "1":
+            break
+        page.wait_for_timeout(100)
+        page.reload()
     assert row.locator("td.field-occurrences_24h").inner_text() == "1"
     assert row.locator("td.field-last_seen_at").inner_text() == "just now"
     shot(page, "07-catalog-counts-the-error")

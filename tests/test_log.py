@@ -120,3 +120,26 @@ def test_unwritable_log_goes_to_python_logging(client, caplog):
     assert len(lines) == 1
     assert response["X-Error-Id"] in lines[0]
     assert '"code": "not_found"' in lines[0]
+
+
+def test_traceback_keeps_every_frame_and_cause_without_markers():
+    from apierrors.log import format_traceback
+
+    def inner() -> None:
+        raise KeyError("b")
+
+    try:
+        try:
+            inner()
+        except KeyError as exc:
+            raise ValueError("wrapped") from exc
+    except ValueError as exc:
+        text = format_traceback(exc)
+
+    lines = text.splitlines()
+    assert lines[0] == "Traceback (most recent call last):"
+    assert "The above exception was the direct cause of the following exception:" in lines
+    assert '    raise KeyError("b")' in lines
+    assert "    inner()" in lines
+    assert lines[-1] == "ValueError: wrapped"
+    assert not any(set(line.strip()) <= set("^~") for line in lines if line.strip())
