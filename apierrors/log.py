@@ -200,9 +200,8 @@ _AS_IS_VALUES: Final = (str, int)
 
 def insert_rows(records: list[dict[str, Any]], alias: str) -> None:
     """The rows as ``bulk_create`` would send them, values prepared by each field: one
-    multi-row INSERT per batch (a few where the backend caps a statement's variables); on SQLite
-    one INSERT run for every row by ``executemany``, which spares the rewriting of a statement of
-    a thousand placeholders.
+    multi-row INSERT per batch, or a few where the backend caps a statement's variables
+    (SQLite: 999).
 
     It skips what ``bulk_create`` adds on the way, a model instance per row, a compiled
     statement per call and the preparation of values that need none, which cost more than
@@ -232,10 +231,6 @@ def insert_rows(records: list[dict[str, Any]], alias: str) -> None:
     )
     row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
     with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            # In-process: one statement prepared once, stepped per row, in one transaction.
-            cursor.executemany(head + row_sql, rows)
-            return
         per_statement = max(1, connection.ops.bulk_batch_size(fields, rows))
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]

@@ -344,14 +344,16 @@ def measure(args: argparse.Namespace, wrk: str, database: str, logs: Path) -> li
 
 
 def report_log_rows(env: dict[str, str], logged: int, database: str) -> None:
-    """Every error answered with logging on has its row, stored by the time its server stopped."""
+    """Every error answered with logging on is in the log once its server stopped: as its own
+    row, or counted in a storm-control summary row (``occurrences``)."""
     done = subprocess.run(
         [
             sys.executable,
             str(ROOT / "manage.py"),
             "shell",
             "-c",
-            "from apierrors.models import ErrorLog; print(ErrorLog.objects.count())",
+            "from django.db.models import Sum; from apierrors.models import ErrorLog as L; "
+            "print(L.objects.count(), L.objects.aggregate(n=Sum('occurrences'))['n'])",
         ],
         cwd=ROOT,
         env={**env, "APIERRORS_BENCH_HANDLER": "apierrors"},
@@ -359,11 +361,12 @@ def report_log_rows(env: dict[str, str], logged: int, database: str) -> None:
         text=True,
         check=True,
     )
-    rows = int(done.stdout.strip().splitlines()[-1])
+    rows, counted = (int(n or 0) for n in done.stdout.strip().splitlines()[-1].split())
     # wrk counts the responses it read to the end; the servers may have answered a few more.
-    state = "every error logged" if rows >= logged else f"{logged - rows} rows MISSING"
+    state = "every error logged" if counted >= logged else f"{logged - counted} MISSING"
     print(
-        f"  error log rows in {database}: {rows} for {logged} error responses wrk counted: {state}"
+        f"  error log of {database}: {counted} errors in {rows} rows (storm control summarises "
+        f"bursts) for {logged} error responses wrk counted: {state}"
     )
 
 
