@@ -129,6 +129,18 @@ class APIErrorsSettings:
 
 apierrors_settings = APIErrorsSettings()
 
+# Settings that change the reference page's absolute URL (reference.clear_caches).
+REFERENCE_SETTINGS: Final = frozenset(
+    {
+        "ALLOWED_HOSTS",
+        "USE_X_FORWARDED_HOST",
+        "USE_X_FORWARDED_PORT",
+        "SECURE_PROXY_SSL_HEADER",
+        "ROOT_URLCONF",
+        "FORCE_SCRIPT_NAME",
+    }
+)
+
 
 def reload_settings(*, setting: str, **kwargs: Any) -> None:
     """Receiver of ``setting_changed``: forget what was read, including derived caches."""
@@ -147,3 +159,7 @@ def reload_settings(*, setting: str, **kwargs: Any) -> None:
         from apierrors import language
 
         language.clear_caches()
+    if setting in REFERENCE_SETTINGS:
+        from apierrors import reference
+
+        reference.clear_caches()

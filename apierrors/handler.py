@@ -12,7 +12,6 @@ from typing import Any, Final
 from django.core.signals import got_request_exception
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
-from django.utils.cache import patch_vary_headers
 from django.utils.log import log_response
 from rest_framework.views import set_rollback
 
@@ -33,7 +32,7 @@ MAX_CODE_LENGTH: Final = 100
 _DRAFTABLE: Final = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
 
 # Request attribute holding the request id the middleware chose.
-REQUEST_ID_ATTR = "request_id"
+REQUEST_ID_ATTR = ids.REQUEST_ID_ATTR
 
 
 class ErrorHandler:
@@ -50,6 +49,7 @@ class ErrorHandler:
         self.sentry_event_id = ""
         # DRF's handler: the view's transaction is marked for rollback before the record step.
         self.rollback = rollback
+        self.rolled_back = False
         log_context.bind_error_id(self.error_id)
 
     def run(self) -> HttpResponse:
@@ -105,15 +105,9 @@ class ErrorHandler:
         return formatter_for(path, self.view, getattr(match, "func", None))
 
     def request_id(self) -> str:
-        existing = getattr(self.django_request, REQUEST_ID_ATTR, None)
-        if existing:
-            return str(existing)
-        header = (
-            self.django_request.headers.get(apierrors_settings.REQUEST_ID_HEADER)
-            if self.django_request is not None
-            else None
-        )
-        return ids.valid_request_id(header) or ids.new_request_id()
+        if self.django_request is None:
+            return ids.new_request_id()
+        return ids.request_id_of(self.django_request)
 
     def compose(self, problem: Problem, entry: Entry) -> ClientError:
         """Decide what the client may see: exception text and params only for public entries."""
@@ -125,9 +119,13 @@ class ErrorHandler:
             message = fill(entry.message, problem.params)
         drf_detail = ""
         if shown and problem.drf_detail:
-            # DRF's default texts are lazy: they follow the response language.
-            with translation.override(entry.language):
+            # DRF's default texts are lazy: they follow the response language, most often the
+            # one the middleware activated already.
+            if translation.get_language() == entry.language:
                 drf_detail = str(problem.drf_detail)
+            else:
+                with translation.override(entry.language):
+                    drf_detail = str(problem.drf_detail)
         return ClientError(
             code=entry.code if entry.is_known else problem.code.lower(),
             status_code=status_code,
@@ -167,7 +165,7 @@ class ErrorHandler:
         headers.update(formatter.headers(error))
         for name, value in headers.items():
             response[name] = value
-        patch_vary_headers(response, ["Accept-Language"])
+        language.vary_on_language(response)
         response.apierrors_error_id = error.error_id  # type: ignore[attr-defined]
         return response
 
@@ -200,14 +198,22 @@ class ErrorHandler:
             # (no middleware to defer it) is not silently rolled back with the view: it goes to
             # Python logging instead. Nothing after this point queries that connection.
             set_rollback()
-        item = log.build_record(problem, error, body, self.request)
-        item["create_draft"] = (
-            not entry.is_known
-            and _DRAFTABLE.fullmatch(item["code"]) is not None
-            and not catalog.exists(problem.code)
-        )
-        item["sentry_event_id"] = self.sentry_event_id
-        log.record(item, self.request)
+            self.rolled_back = True
+        if not apierrors_settings.LOG_ENABLED:
+            return
+        first = log.head(error, problem, body, self.request)
+
+        def build() -> dict[str, Any]:
+            item = log.build_record(problem, error, body, self.request, first)
+            item["create_draft"] = (
+                not entry.is_known
+                and _DRAFTABLE.fullmatch(item["code"]) is not None
+                and not catalog.exists(problem.code)
+            )
+            item["sentry_event_id"] = self.sentry_event_id
+            return item
+
+        log.record(first, self.request, build)
 
 
 def handle(
@@ -216,9 +222,13 @@ def handle(
     """Run the pipeline; if it fails, answer from the last resort, which needs nothing."""
     handler = ErrorHandler(exc, request, view, rollback=rollback)
     try:
-        return handler.run()
+        response = handler.run()
     except Exception as failure:
-        return last_resort(handler, failure)
+        response = last_resort(handler, failure)
+    if rollback and not handler.rolled_back:
+        # The record step did not get to it: the view's transaction is rolled back all the same.
+        set_rollback()
+    return response
 
 
 def last_resort(handler: ErrorHandler, failure: BaseException) -> HttpResponse:
@@ -251,7 +261,7 @@ def last_resort(handler: ErrorHandler, failure: BaseException) -> HttpResponse:
     response["X-Error-Id"] = error_id
     response["X-Request-Id"] = request_id
     response["Content-Language"] = LAST_RESORT.language
-    patch_vary_headers(response, ["Accept-Language"])
+    language.vary_on_language(response)
     response.apierrors_error_id = error_id  # type: ignore[attr-defined]
     try:
         logger.error(
@@ -283,11 +293,7 @@ def _last_resort_error(handler: ErrorHandler, request_id: str) -> ClientError:
 
 def _last_resort_request_id(django_request: Any) -> str:
     try:
-        chosen = getattr(django_request, REQUEST_ID_ATTR, None)
-        if chosen:
-            return str(chosen)
-        header = django_request.headers.get(apierrors_settings.REQUEST_ID_HEADER)
-        return ids.valid_request_id(header) or ids.new_request_id()
+        return ids.request_id_of(django_request)
     except Exception:
         return ids.new_request_id()
 
@@ -314,6 +320,4 @@ def _format(exc: BaseException) -> str:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse:
     """DRF's EXCEPTION_HANDLER: every exception answered from the catalog; the view rolled back."""
-    response = handle(exc, context.get("request"), context.get("view"), rollback=True)
-    set_rollback()
-    return response
+    return handle(exc, context.get("request"), context.get("view"), rollback=True)

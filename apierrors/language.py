@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import re
-from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any, Final
 
 from django.conf import settings
 from django.conf.urls.i18n import is_language_prefix_patterns_used
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 # A header is read up to this many characters and this many ranges: a hostile header costs
 # no more than an ordinary one, and parsed headers are cached.
@@ -35,7 +34,14 @@ def supported_languages() -> dict[str, str]:
 
 def clear_caches() -> None:
     """Receiver's part when LANGUAGES or LANGUAGE_CODE change (see conf.reload_settings)."""
-    for cached in (supported_languages, _match, default_language, _best, _django_choice):
+    for cached in (
+        supported_languages,
+        _match,
+        default_language,
+        _best,
+        _django_choice,
+        _site_choice,
+    ):
         cached.cache_clear()
 
 
@@ -153,16 +159,29 @@ def site_choice(request: HttpRequest) -> str | None:
     from the header alone is made again by ``best_match``.
     """
     chosen = getattr(request, "LANGUAGE_CODE", None)
-    if not chosen or not (matched := _match(str(chosen))):
+    if not chosen:
         return None
+    return _site_choice(*_choice_inputs(request, str(chosen)))
+
+
+def _choice_inputs(request: HttpRequest, chosen: str) -> tuple[str, Any, str, str]:
+    """What site_choice() depends on, each bounded: the key of its cache."""
     urlconf = getattr(request, "urlconf", None) or settings.ROOT_URLCONF
+    # A cookie is the client's to write: a bounded piece of it, so it cannot flood the cache.
+    cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) or ""
+    header = _bounded(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
+    return chosen[:MAX_CODE_LENGTH], urlconf, cookie[:MAX_CODE_LENGTH], header
+
+
+@functools.lru_cache(maxsize=1024)
+def _site_choice(chosen: str, urlconf: Any, cookie: str, header: str) -> str | None:
+    if not (matched := _match(chosen)):
+        return None
     if is_language_prefix_patterns_used(urlconf)[0]:
         return matched
-    cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-    # A cookie is the client's to write: a bounded piece of it, so it cannot flood the cache.
-    if cookie and _match(cookie[:MAX_CODE_LENGTH]) == matched:
+    if cookie and _match(cookie) == matched:
         return matched
-    if _django_choice(_bounded(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))) != matched:
+    if _django_choice(header) != matched:
         return matched
     return None
 
@@ -186,18 +205,12 @@ def negotiate(request: HttpRequest | None) -> str:
     )
 
 
-@contextlib.contextmanager
-def activated(request: HttpRequest) -> Iterator[str]:
-    """Run a request in its negotiated language, so validators' messages follow it too."""
-    language = negotiate(request)
-    if translation.get_language() == language:
-        # Already active (LANGUAGE_CODE, or LocaleMiddleware agreed): nothing to switch.
-        yield language
-        return
-    with translation.override(language):
-        if hasattr(request, "LANGUAGE_CODE"):
-            request.LANGUAGE_CODE = language
-        yield language
+def vary_on_language(response: HttpResponse) -> None:
+    """``Vary: Accept-Language`` on a response whose language followed the header."""
+    if "Vary" in response.headers:
+        patch_vary_headers(response, ["Accept-Language"])
+    else:
+        response.headers["Vary"] = "Accept-Language"
 
 
 def shipped_translation(msgid: str, language: str) -> str | None:

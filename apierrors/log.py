@@ -6,6 +6,7 @@ import json
 import logging
 import time
 import traceback
+from collections.abc import Callable
 from typing import Any, Final
 
 from django.core import mail
@@ -34,6 +35,7 @@ logger = logging.getLogger("apierrors.log")
 
 # Attribute of the Django request holding records the middleware writes after the view.
 PENDING_ATTR: Final = "_apierrors_pending"
+Record = dict[str, Any]
 
 
 def _user(request: Any) -> tuple[str, str]:
@@ -84,9 +86,35 @@ def _traceback(exc: BaseException) -> str:
     return redact_text(text, apierrors_settings.LOG_MAX_TRACEBACK, keep="tail")
 
 
+def head(error: ClientError, problem: Problem, body: dict[str, Any], request: Any) -> Record:
+    """What storm control decides on and a summary row keeps, cheap to make for every error.
+
+    The path and the body are the request's own: redacted by build_record() for a kept error,
+    by the summary for counted ones.
+    """
+    exc = problem.exc
+    django_request = getattr(request, "_request", request)
+    return {
+        "error_id": error.error_id,
+        "code": column_text(error.code, 100),
+        "status_code": error.status_code,
+        "method": column_text(getattr(django_request, "method", "") or "", 16),
+        # One character more than the column: redact_text() then marks the cut.
+        "path": safe_str(getattr(django_request, "path", "") or "")[: storm.MAX_PATH_LENGTH + 1],
+        "language": column_text(error.language, 16),
+        "exception_class": _class_path(exc) if exc is not None else "",
+        "response_body": body,
+        "created_at": timezone.now(),
+    }
+
+
 def build_record(
-    problem: Problem, error: ClientError, body: dict[str, Any], request: Any
-) -> dict[str, Any]:
+    problem: Problem,
+    error: ClientError,
+    body: dict[str, Any],
+    request: Any,
+    head_record: Record | None = None,
+) -> Record:
     """The ErrorLog row as plain data; built inside the handler, written later.
 
     Everything that came from outside is redacted and bounded (apierrors.redaction), and every
@@ -95,20 +123,16 @@ def build_record(
     exc = problem.exc
     django_request = getattr(request, "_request", request)
     user_pk, username = _user(request) if request is not None else ("", "")
+    first = head_record or head(error, problem, body, request)
     # What the client was sent, redacted like the rest: formats may echo params.
     redacted_body = redact(body)
-    record: dict[str, Any] = {
-        "error_id": error.error_id,
-        "code": column_text(error.code, 100),
-        "status_code": error.status_code,
-        "method": column_text(getattr(django_request, "method", "") or "", 16),
-        "path": redact_text(safe_str(getattr(django_request, "path", "") or ""), 2048),
+    record: Record = {
+        **first,
+        "path": redact_text(first["path"], storm.MAX_PATH_LENGTH),
         "query_string": "",
         "request_id": column_text(error.request_id, 128),
         "user_pk": user_pk,
         "username": username,
-        "language": column_text(error.language, 16),
-        "exception_class": _class_path(exc) if exc is not None else "",
         "exception_message": redact_text(safe_str(exc)) if exc is not None else "",
         "traceback": "",
         "params": redact(problem.params),
@@ -123,7 +147,6 @@ def build_record(
         "response_body": redacted_body,
         # The body as sent: a JSON column may reorder keys (PostgreSQL's jsonb does).
         "response_text": body_text(redacted_body),
-        "created_at": timezone.now(),
         # Not a column: whether to create a draft catalog entry for an unknown code.
         "create_draft": False,
     }
@@ -136,19 +159,25 @@ def build_record(
     return record
 
 
-def record(entry: dict[str, Any], request: Any) -> None:
-    """Keep a record: after the view when the middleware runs, else now if that is safe."""
+def record(first: Record, request: Any, build: Callable[[], Record] | None = None) -> None:
+    """Keep an error: its full record (``build()``, else ``first``) unless storm control only
+    counts it; after the view when the middleware runs, else now if that is safe.
+
+    ``first`` is the error's head(): the full record is built only when it is kept.
+    """
     if not apierrors_settings.LOG_ENABLED:
         return
-    kept = storm.admit(entry)
-    if not kept:
+    keep, out = storm.decide(first)
+    if keep:
+        out.append(build() if build is not None else first)
+    if not out:
         return
     django_request = getattr(request, "_request", request)
     pending = getattr(django_request, PENDING_ATTR, None)
     if pending is not None:
-        pending.extend(kept)
+        pending.extend(out)
     else:
-        write(kept)
+        write(out)
 
 
 def write(records: list[dict[str, Any]]) -> None:

@@ -6,15 +6,15 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils.cache import patch_vary_headers
+from django.utils import translation
 
 from apierrors import ids, language, log, log_context
 from apierrors.conf import apierrors_settings
-from apierrors.handler import REQUEST_ID_ATTR, handle
+from apierrors.handler import handle
 
 
 def is_api_path(path: str) -> bool:
-    return any(path.startswith(prefix) for prefix in apierrors_settings.API_PREFIXES)
+    return path.startswith(tuple(apierrors_settings.API_PREFIXES))
 
 
 class APIErrorsMiddleware:
@@ -32,9 +32,8 @@ class APIErrorsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        header = request.headers.get(apierrors_settings.REQUEST_ID_HEADER)
-        request_id = ids.valid_request_id(header) or ids.new_request_id()
-        setattr(request, REQUEST_ID_ATTR, request_id)
+        request_id = ids.request_id_of(request)
+        setattr(request, ids.REQUEST_ID_ATTR, request_id)
         log_context.begin(request_id)
         pending: list[dict[str, Any]] = []
         setattr(request, log.PENDING_ATTR, pending)
@@ -65,10 +64,17 @@ class APIErrorsMiddleware:
         """
         if not is_api_path(request.path_info):
             return self.get_response(request)
-        with language.activated(request) as negotiated:
+        negotiated = language.negotiate(request)
+        if translation.get_language() == negotiated:
+            # Already active (LANGUAGE_CODE, or LocaleMiddleware agreed): nothing to switch.
             response = self.get_response(request)
+        else:
+            with translation.override(negotiated):
+                if hasattr(request, "LANGUAGE_CODE"):
+                    request.LANGUAGE_CODE = negotiated
+                response = self.get_response(request)
         response.headers.setdefault("Content-Language", negotiated)
-        patch_vary_headers(response, ["Accept-Language"])
+        language.vary_on_language(response)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:

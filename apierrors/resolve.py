@@ -106,35 +106,41 @@ def _own_code(
     return None
 
 
-def _custom_detail(exc: drf_exceptions.APIException) -> str | None:
-    """The exception's detail when the raiser wrote one, not DRF's default text."""
-    detail = exc.detail
-    if isinstance(detail, list | dict) or str(detail) == str(exc.default_detail):
+def _texts(exc: drf_exceptions.APIException) -> tuple[str, str] | None:
+    """The exception's detail and its class's default text, each cast once (a lazy text costs
+    a translation lookup per cast); None for a list or dict detail."""
+    if isinstance(exc.detail, list | dict):
         return None
-    return str(detail)
+    return str(exc.detail), str(exc.default_detail)
 
 
-def _drf_native(exc: drf_exceptions.APIException) -> tuple[str, Any]:
+def _custom_detail(texts: tuple[str, str] | None) -> str | None:
+    """The exception's detail (``_texts()``) when the raiser wrote one, not DRF's default."""
+    return texts[0] if texts is not None and texts[0] != texts[1] else None
+
+
+def _drf_native(exc: drf_exceptions.APIException, texts: tuple[str, str] | None) -> tuple[str, Any]:
     """DRF's own code and text for ``exc``: its default text stays lazy, to be translated."""
     detail = exc.detail
     if isinstance(detail, list | dict):
         return str(type(exc).default_code), type(exc).default_detail
     code = str(getattr(detail, "code", None) or type(exc).default_code)
-    if str(detail) == str(exc.default_detail):
+    if texts is None or texts[0] == texts[1]:
         return code, exc.default_detail
-    return code, str(detail)
+    return code, texts[0]
 
 
 def _drf(
     code: str, mapped: type[drf_exceptions.APIException], *, keep_detail: bool = True
 ) -> Resolver:
     def resolve(exc: drf_exceptions.APIException) -> Problem:
-        drf_code, drf_detail = _drf_native(exc)
+        texts = _texts(exc)
+        drf_code, drf_detail = _drf_native(exc, texts)
         problem = Problem(
             code=_own_code(exc, mapped) or code,
             exc=exc,
             status_code=exc.status_code if exc.status_code != mapped.status_code else None,
-            detail=_custom_detail(exc) if keep_detail else None,
+            detail=_custom_detail(texts) if keep_detail else None,
             drf_code=drf_code,
             drf_detail=drf_detail,
         )
@@ -173,12 +179,13 @@ def _drf_generic(exc: drf_exceptions.APIException) -> Problem:
         code = GENERIC_CODES.get(
             exc.status_code, "server_error" if exc.status_code >= 500 else "bad_request"
         )
-    drf_code, drf_detail = _drf_native(exc)
+    texts = _texts(exc)
+    drf_code, drf_detail = _drf_native(exc, texts)
     return Problem(
         code=str(code),
         exc=exc,
         status_code=exc.status_code,
-        detail=_custom_detail(exc),
+        detail=_custom_detail(texts),
         drf_code=drf_code,
         drf_detail=drf_detail,
     )

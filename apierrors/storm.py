@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from apierrors import ids
 from apierrors.conf import apierrors_settings
+from apierrors.redaction import redact, redact_text
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -23,6 +24,8 @@ MAX_TRACKED: Final = 10_000
 # Distinct paths named in one summary row; the others are counted together.
 MAX_SUMMARY_PATHS: Final = 20
 OTHER_PATHS: Final = "(other paths)"
+# The ErrorLog path column.
+MAX_PATH_LENGTH: Final = 2048
 
 Record = dict[str, Any]
 
@@ -61,19 +64,25 @@ class Storm:
         self._codes: dict[tuple[Any, ...], _Window] = {}
         self._drops: dict[tuple[Any, ...], _Drops] = {}
 
-    def admit(self, record: Record, now: float | None = None) -> list[Record]:
-        """The records to write now: ``record`` unless the storm drops it, and any summaries
-        whose window has closed."""
+    def decide(self, head: Record, now: float | None = None) -> tuple[bool, list[Record]]:
+        """Whether to store the error ``head`` stands for, and the summaries whose window has
+        closed, to write now.
+
+        ``head`` holds what the decision and a summary need (error_id, code, status_code,
+        method, path, language, exception_class, created_at, response_body), as the request
+        had them: the full record is built only for an error that is kept, and what a summary
+        takes from a head is redacted when the summary is made.
+        """
         window = apierrors_settings.STORM_WINDOW
         path_limit = apierrors_settings.STORM_PATH_LIMIT
         code_limit = apierrors_settings.STORM_CODE_LIMIT
         if not window or (path_limit is None and code_limit is None):
-            return [record]
+            return True, []
         now = time.monotonic() if now is None else now
-        code_key = (record["code"], record["status_code"])
-        path_key = (*code_key, record["method"], record["path"])
+        code_key = (head["code"], head["status_code"])
+        path_key = (*code_key, head["method"], head["path"])
         with self._lock:
-            out = self._closed(now, window)
+            out = self._closed(now, window) if self._drops else []
             code_window = self._window(self._codes, code_key, now, window)
             path_window = self._window(self._paths, path_key, now, window)
             if (code_limit is None or code_window is None or code_window.kept < code_limit) and (
@@ -83,18 +92,18 @@ class Storm:
                     code_window.kept += 1
                 if path_window is not None:
                     path_window.kept += 1
-                out.append(record)
-                return out
-            self._count(code_key, record, now)
-        logger.debug(
-            "apierrors error_id=%s counted, not stored (storm control: %s %s %s)",
-            record["error_id"],
-            record["code"],
-            record["method"],
-            record["path"],
-            extra={"error_id": record["error_id"]},
-        )
-        return out
+                return True, out
+            self._count(code_key, head, now)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "apierrors error_id=%s counted, not stored (storm control: %s %s %s)",
+                head["error_id"],
+                head["code"],
+                head["method"],
+                redact_text(head["path"], MAX_PATH_LENGTH),
+                extra={"error_id": head["error_id"]},
+            )
+        return False, out
 
     def due(self, now: float | None = None) -> list[Record]:
         """Summaries whose window has closed, for a writer that runs between requests."""
@@ -153,7 +162,11 @@ def _summary(drops: _Drops) -> Record:
     """One ErrorLog row standing for ``drops.count`` errors that were not stored one by one."""
     first, last = drops.first, drops.last
     first_at: datetime = first["created_at"]
-    path = drops.paths.most_common(1)[0][0] if drops.paths else ""
+    # Heads carry the request's own path and body: redacted here, once per summary.
+    paths: Counter[str] = Counter()
+    for raw, count in drops.paths.items():
+        paths[raw if raw == OTHER_PATHS else redact_text(raw, MAX_PATH_LENGTH)] += count
+    path = paths.most_common(1)[0][0] if paths else ""
     return {
         "error_id": ids.new_error_id(),
         "code": last["code"],
@@ -171,12 +184,12 @@ def _summary(drops: _Drops) -> Record:
         "params": {
             "first_error_id": first["error_id"],
             "last_error_id": last["error_id"],
-            "paths": dict(drops.paths.most_common()),
+            "paths": dict(paths.most_common()),
         },
         "field_errors": [],
         "request_headers": {},
         "request_body": None,
-        "response_body": last["response_body"],
+        "response_body": redact(last["response_body"]),
         "created_at": first_at,
         "last_seen_at": last["created_at"],
         "occurrences": drops.count,
@@ -185,7 +198,7 @@ def _summary(drops: _Drops) -> Record:
 
 
 storm = Storm()
-admit = storm.admit
+decide = storm.decide
 due = storm.due
 flush = storm.flush
 reset = storm.reset

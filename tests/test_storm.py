@@ -88,8 +88,8 @@ def test_the_summary_is_written_with_the_first_error_after_its_window(
 ):
     settings.APIERRORS = {**settings.APIERRORS, "STORM_WINDOW": 30}
     clock = [1000.0]
-    real_admit = storm.storm.admit
-    monkeypatch.setattr(storm, "admit", lambda record: real_admit(record, now=clock[0]))
+    real_decide = storm.storm.decide
+    monkeypatch.setattr(storm, "decide", lambda head: real_decide(head, now=clock[0]))
 
     for _ in range(15):
         client.get("/api/t/raise/not_found/")
@@ -100,6 +100,23 @@ def test_the_summary_is_written_with_the_first_error_after_its_window(
     assert ErrorLog.objects.count() == 12
     assert ErrorLog.objects.get(occurrences=5).code == "not_found"
     assert ErrorLog.objects.get(error_id=later["X-Error-Id"]).occurrences == 1
+
+
+def test_a_summary_keeps_no_secret_of_the_paths_it_counts():
+    # Counted errors are not redacted one by one: their summary is, path, paths and body.
+    card = "4111111111111111"
+    responses = unknown_url_burst(24, path=lambda i: f"/api/cards/{card}/{i % 2}/")
+    write_open_summaries()
+
+    summary = ErrorLog.objects.get(occurrences__gt=1)
+    assert summary.occurrences == 4
+    assert summary.path in {"/api/cards/[redacted]/0/", "/api/cards/[redacted]/1/"}
+    assert summary.params["paths"] == {"/api/cards/[redacted]/0/": 2, "/api/cards/[redacted]/1/": 2}
+    assert summary.response_body["instance"] == "/api/cards/[redacted]/1/"
+    assert summary.response_body["error_id"] == responses[-1]["X-Error-Id"]
+    stored = ErrorLog.objects.values_list("path", "params", "response_body", "response_text")
+    assert card not in repr(list(stored))
+    assert card in responses[-1].content.decode()
 
 
 def test_windows_reopen_and_codes_are_counted_apart(settings):
@@ -119,15 +136,15 @@ def test_windows_reopen_and_codes_are_counted_apart(settings):
             "created_at": timezone.now(),
         }
 
-    kept = [len(gate.admit(record("a"), now=0.0)) for _ in range(3)]
-    other = [len(gate.admit(record("b"), now=1.0)) for _ in range(2)]
-    after = gate.admit(record("a"), now=10.5)
+    kept = [gate.decide(record("a"), now=0.0) for _ in range(3)]
+    other = [gate.decide(record("b"), now=1.0) for _ in range(2)]
+    keep, summaries = gate.decide(record("a"), now=10.5)
 
-    assert kept == [1, 1, 0]
-    assert other == [1, 1]
+    assert kept == [(True, []), (True, []), (False, [])]
+    assert other == [(True, []), (True, [])]
     # The window closed: "a" is kept again, and the one it dropped arrives as a summary.
-    assert [item["occurrences"] for item in after if "occurrences" in item] == [1]
-    assert after[-1]["code"] == "a" and "occurrences" not in after[-1]
+    assert keep is True
+    assert [(item["code"], item["occurrences"]) for item in summaries] == [("a", 1)]
     assert gate.flush() == []
 
 

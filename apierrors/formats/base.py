@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -48,9 +47,13 @@ def json_pointer(path: tuple[PathPart, ...]) -> str:
     return "#" + "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
 
 
+# One encoder for every body: json.dumps() with cls= builds a new one per call.
+_ENCODER = JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def body_text(body: dict[str, Any]) -> str:
     """A body as it goes on the wire: compact JSON, non-ASCII text as it is."""
-    return json.dumps(body, cls=JSONEncoder, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(body)
 
 
 class Formatter:
