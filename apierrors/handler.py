@@ -86,7 +86,7 @@ class ErrorHandler:
         return problem
 
     def language(self) -> str:
-        return language.negotiate(self.django_request)
+        return language.active_for(self.django_request) or language.negotiate(self.django_request)
 
     def catalog_entry(self, problem: Problem, lang: str) -> Entry | None:
         """The catalog's active entry for the problem's code; None when it has none."""
@@ -121,7 +121,8 @@ class ErrorHandler:
         if shown and problem.drf_detail:
             # DRF's default texts are lazy: they follow the response language, most often the
             # one the middleware activated already.
-            if translation.get_language() == entry.language:
+            active = language.active_for(self.django_request) or translation.get_language()
+            if active == entry.language:
                 drf_detail = str(problem.drf_detail)
             else:
                 with translation.override(entry.language):

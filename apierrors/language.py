@@ -193,6 +193,15 @@ def _django_choice(header: str) -> str | None:
     return _match(translation.get_language_from_request(header_only))
 
 
+# Request attribute: the language the middleware negotiated and made active for the view.
+ACTIVE_ATTR: Final = "_apierrors_language"
+
+
+def active_for(request: Any) -> str | None:
+    """The language the middleware activated for ``request`` (the view ran in it), or None."""
+    return getattr(request, ACTIVE_ATTR, None)
+
+
 def negotiate(request: HttpRequest | None) -> str:
     """The response language: the site's deliberate choice, else Accept-Language, else
     LANGUAGE_CODE. Always one of the site's LANGUAGES."""

@@ -65,14 +65,19 @@ class APIErrorsMiddleware:
         if not is_api_path(request.path_info):
             return self.get_response(request)
         negotiated = language.negotiate(request)
-        if translation.get_language() == negotiated:
-            # Already active (LANGUAGE_CODE, or LocaleMiddleware agreed): nothing to switch.
-            response = self.get_response(request)
-        else:
-            with translation.override(negotiated):
-                if hasattr(request, "LANGUAGE_CODE"):
-                    request.LANGUAGE_CODE = negotiated
+        # While the view runs, the handler reads the language from here (language.active_for).
+        setattr(request, language.ACTIVE_ATTR, negotiated)
+        try:
+            if translation.get_language() == negotiated:
+                # Already active (LANGUAGE_CODE, or LocaleMiddleware agreed): nothing to switch.
                 response = self.get_response(request)
+            else:
+                with translation.override(negotiated):
+                    if hasattr(request, "LANGUAGE_CODE"):
+                        request.LANGUAGE_CODE = negotiated
+                    response = self.get_response(request)
+        finally:
+            delattr(request, language.ACTIVE_ATTR)
         response.headers.setdefault("Content-Language", negotiated)
         language.vary_on_language(response)
         return response
