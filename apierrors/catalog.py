@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import time
 import uuid
 from dataclasses import dataclass, replace
 from typing import Any, Final
@@ -80,7 +82,9 @@ class Catalog:
             cache = caches[apierrors_settings.CACHE_ALIAS]
             version = _read_version(cache)
             if version is None:
-                cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+                first = uuid.uuid4().hex
+                if cache.add(VERSION_KEY, first, timeout=None):
+                    _publish(cache, first)
                 version = cache.get(VERSION_KEY)
             return None if version is None else str(version)
         except Exception:
@@ -271,6 +275,7 @@ def _reader_for(cache: Any) -> Any:
         client = backend.get_client(write=False)
         key = cache.make_and_validate_key(VERSION_KEY)
         loads = getattr(backend, "_serializer").loads  # noqa: B009 (private, hence guarded)
+        signal = _signal_for(backend, key)
     except AttributeError:
         return plain
 
@@ -278,7 +283,110 @@ def _reader_for(cache: Any) -> Any:
         value = client.get(key)
         return None if value is None else loads(value)
 
-    return redis_read
+    return lambda: signal.read(redis_read)
+
+
+class _VersionSignal:
+    """One process's subscription to the channel bump_version() publishes on (Redis only).
+
+    A round trip to Redis on every error cost as much as the rest of the handler (README,
+    "Performance"). The version key is read once, then again only when a message arrived on
+    the channel: whether one did is a non-blocking look at the subscription's socket, made in
+    the request's own thread before the catalog answers, so the message of an edit saved
+    before the request arrived is always seen. Until the subscription is confirmed (Redis
+    down, PUBLISH/SUBSCRIBE not allowed, a new process after a fork) every read goes to Redis.
+    """
+
+    # Seconds between attempts to subscribe again after a failure.
+    RETRY: Final = 5.0
+
+    def __init__(self, make_client: Any, channel: str) -> None:
+        self._make_client = make_client
+        self._channel = channel
+        self._lock = threading.Lock()
+        self._pubsub: Any = None
+        self._pid = 0
+        self._known: Any = _UNKNOWN
+        self._retry_at = 0.0
+
+    def read(self, fetch: Any) -> Any:
+        with self._lock:
+            if self._pubsub is None or self._pid != os.getpid():
+                self._subscribe()
+            if self._pubsub is None:
+                return fetch()
+            try:
+                changed = self._drain()
+            except Exception:
+                logger.warning("apierrors: catalog version channel lost", exc_info=True)
+                self._pubsub, self._known = None, _UNKNOWN
+                return fetch()
+            if changed or self._known is _UNKNOWN:
+                self._known = _UNKNOWN
+                self._known = fetch()
+            return self._known
+
+    def _drain(self) -> bool:
+        """Whether anything arrived: a bump, or a confirmation that redis-py subscribed again
+        after reconnecting by itself (messages may have been missed meanwhile)."""
+        changed = False
+        while (message := self._pubsub.get_message(timeout=0.0)) is not None:
+            changed = changed or message.get("type") in {"message", "subscribe"}
+        return changed
+
+    def _subscribe(self) -> None:
+        """Subscribe and wait for Redis to confirm: a bump after that is a message, a bump
+        before it is in the value read next."""
+        self._pubsub, self._pid, self._known = None, os.getpid(), _UNKNOWN
+        now = time.monotonic()
+        if now < self._retry_at:
+            return
+        try:
+            pubsub = self._make_client().pubsub()
+            pubsub.subscribe(self._channel)
+            deadline = now + 1.0
+            while (left := deadline - time.monotonic()) > 0:
+                message = pubsub.get_message(timeout=left)
+                if message is not None and message.get("type") == "subscribe":
+                    self._pubsub = pubsub
+                    return
+        except Exception:
+            logger.warning("apierrors: could not subscribe to catalog changes", exc_info=True)
+        self._retry_at = now + self.RETRY
+
+
+_UNKNOWN: Final = object()
+_signals: dict[tuple[str, str], _VersionSignal] = {}
+_signals_lock = threading.Lock()
+
+
+def _signal_for(backend: Any, channel: str) -> _VersionSignal:
+    """The process's subscription for a Redis cache, shared by the cache objects of every
+    thread (Django makes one per thread), on its own connection to the first server."""
+    server = str(backend._servers[0])
+    pool_class, options = backend._pool_class, backend._pool_options
+    with _signals_lock:
+        signal = _signals.get((server, channel))
+        if signal is None:
+            from redis import Redis
+
+            def make_client() -> Any:
+                return Redis(connection_pool=pool_class.from_url(server, **options))
+
+            signal = _signals[(server, channel)] = _VersionSignal(make_client, channel)
+        return signal
+
+
+def _publish(cache: Any, version: str) -> None:
+    """Tell every subscribed process that the version moved (after it was written)."""
+    if not isinstance(cache, RedisCache):
+        return
+    try:
+        client = cache._cache.get_client(write=True)
+        channel = cache.make_and_validate_key(VERSION_KEY)
+    except AttributeError:
+        return
+    client.publish(channel, version)
 
 
 # Attribute of a cache object holding its version reader; settings changes make new objects.
@@ -291,6 +399,9 @@ def bump_version(**kwargs: Any) -> None:
     """Receiver of ErrorCode saves and deletes: every process reloads on its next error."""
     catalog.invalidate()
     try:
-        caches[apierrors_settings.CACHE_ALIAS].set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        cache = caches[apierrors_settings.CACHE_ALIAS]
+        version = uuid.uuid4().hex
+        cache.set(VERSION_KEY, version, timeout=None)
+        _publish(cache, version)
     except Exception:
         logger.warning("apierrors: could not publish the catalog version", exc_info=True)

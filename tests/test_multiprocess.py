@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import http.cookiejar
 import json
+import logging
 import os
 import shutil
 import signal
@@ -310,15 +311,63 @@ def test_the_version_reader_reads_what_cache_get_reads(redis_url):
     from django.core.cache.backends.locmem import LocMemCache
     from django.core.cache.backends.redis import RedisCache
 
-    from apierrors.catalog import VERSION_KEY, _read_version
+    from apierrors.catalog import VERSION_KEY, _publish, _read_version
 
     shared = RedisCache(own_database(redis_url), {"KEY_PREFIX": f"reader-{uuid.uuid4().hex}"})
     local = LocMemCache(f"reader-{uuid.uuid4().hex}", {})
     for cache in (shared, local):
         assert _read_version(cache) is None
         cache.set(VERSION_KEY, "one", timeout=None)
+        _publish(cache, "one")
         assert _read_version(cache) == cache.get(VERSION_KEY) == "one"
         cache.set(VERSION_KEY, "two", timeout=None)  # bumped: the next read sees it
+        _publish(cache, "two")
         assert _read_version(cache) == "two"
         cache.delete(VERSION_KEY)
+        _publish(cache, "")
         assert _read_version(cache) is None
+
+
+def test_a_warm_reader_asks_redis_only_after_a_bump(redis_url):
+    import redis
+    from django.core.cache.backends.redis import RedisCache
+
+    from apierrors.catalog import VERSION_KEY, _publish, _read_version
+
+    cache = RedisCache(own_database(redis_url), {"KEY_PREFIX": f"signal-{uuid.uuid4().hex}"})
+    cache.set(VERSION_KEY, "one", timeout=None)
+    assert _read_version(cache) == "one"
+    server = redis.Redis.from_url(own_database(redis_url))
+    before = server.info("stats")["total_commands_processed"]
+    for _ in range(50):
+        assert _read_version(cache) == "one"
+    # Nothing but this test's own INFO reached Redis: the 50 reads were answered from memory.
+    assert server.info("stats")["total_commands_processed"] - before == 1
+
+    # A bump from anywhere else (another process, another server) is seen on the next read.
+    other = RedisCache(own_database(redis_url), {"KEY_PREFIX": cache.key_prefix})
+    other.set(VERSION_KEY, "two", timeout=None)
+    _publish(other, "two")
+    assert _read_version(cache) == "two"
+
+
+def test_a_lost_subscription_falls_back_to_reading_redis(redis_url, caplog):
+    import redis
+    from django.core.cache.backends.redis import RedisCache
+
+    from apierrors.catalog import VERSION_KEY, _read_version
+
+    cache = RedisCache(own_database(redis_url), {"KEY_PREFIX": f"lost-{uuid.uuid4().hex}"})
+    cache.set(VERSION_KEY, "one", timeout=None)
+    assert _read_version(cache) == "one"
+    server = redis.Redis.from_url(own_database(redis_url))
+    assert server.client_kill_filter(_type="pubsub") >= 1
+    # Written without a message (as when the channel was down): the lost channel is noticed
+    # and the key is read again, so the change is seen all the same.
+    cache.set(VERSION_KEY, "two", timeout=None)
+    with caplog.at_level(logging.WARNING, logger="apierrors"):
+        assert _read_version(cache) == "two"
+    assert "catalog version channel lost" in caplog.text
+    # The next read subscribes again, and answers from memory once subscribed.
+    assert _read_version(cache) == "two"
+    assert _read_version(cache) == "two"
