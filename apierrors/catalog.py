@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from django.db import DatabaseError, connections, router
 from modeltranslation.utils import build_localized_fieldname
@@ -22,6 +23,8 @@ from apierrors.models import TRANSLATED_FIELDS, ErrorCode, normalize_code
 logger = logging.getLogger("apierrors")
 
 VERSION_KEY: Final = "apierrors:catalog:version"
+# The version a process-local cache stands for: the catalog is emptied on every bump.
+LOCAL_VERSION: Final = "local"
 
 # The shipped entry whose generic text answers a code the catalog lacks, by HTTP status.
 GENERIC_CODES: Final[dict[int, str]] = {
@@ -268,6 +271,10 @@ def _reader_for(cache: Any) -> Any:
     def plain() -> Any:
         return cache.get(VERSION_KEY)
 
+    if isinstance(cache, LocMemCache):
+        # This process's own memory: only this process's bump_version() could move the key,
+        # and that empties the catalog itself. Nothing to read.
+        return lambda: LOCAL_VERSION
     if not isinstance(cache, RedisCache):
         return plain
     try:

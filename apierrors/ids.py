@@ -5,10 +5,11 @@ from __future__ import annotations
 import functools
 import os
 import re
-import secrets
 import time
 from datetime import datetime, timezone
 from typing import Any, Final
+
+from apierrors.conf import apierrors_settings
 
 # Crockford's base32 alphabet, lower case: no i, l, o or u to misread in a support email.
 _ALPHABET: Final = "0123456789abcdefghjkmnpqrstvwxyz"
@@ -58,7 +59,8 @@ def error_id_time(error_id: str) -> datetime:
 
 
 def new_request_id() -> str:
-    return secrets.token_hex(16)
+    """128 random bits in hex, as ``secrets.token_hex(16)`` makes them."""
+    return os.urandom(16).hex()
 
 
 # Request attribute holding the request id the middleware chose.
@@ -68,8 +70,6 @@ REQUEST_ID_ATTR: Final = "request_id"
 def request_id_of(request: Any) -> str:
     """The id the middleware chose for the request, else the client's own when its
     REQUEST_ID_HEADER holds a valid one, else a new one."""
-    from apierrors.conf import apierrors_settings
-
     chosen = getattr(request, REQUEST_ID_ATTR, None)
     if chosen:
         return str(chosen)

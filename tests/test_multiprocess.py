@@ -308,24 +308,38 @@ def test_an_admin_edit_reaches_both_workers_on_their_next_error(workers, tmp_pat
 
 
 def test_the_version_reader_reads_what_cache_get_reads(redis_url):
-    from django.core.cache.backends.locmem import LocMemCache
     from django.core.cache.backends.redis import RedisCache
 
     from apierrors.catalog import VERSION_KEY, _publish, _read_version
 
-    shared = RedisCache(own_database(redis_url), {"KEY_PREFIX": f"reader-{uuid.uuid4().hex}"})
+    cache = RedisCache(own_database(redis_url), {"KEY_PREFIX": f"reader-{uuid.uuid4().hex}"})
+    assert _read_version(cache) is None
+    cache.set(VERSION_KEY, "one", timeout=None)
+    _publish(cache, "one")
+    assert _read_version(cache) == cache.get(VERSION_KEY) == "one"
+    cache.set(VERSION_KEY, "two", timeout=None)  # bumped: the next read sees it
+    _publish(cache, "two")
+    assert _read_version(cache) == "two"
+    cache.delete(VERSION_KEY)
+    _publish(cache, "")
+    assert _read_version(cache) is None
+
+
+def test_a_process_local_cache_is_not_read_and_a_bump_still_reloads(db):
+    from django.core.cache.backends.locmem import LocMemCache
+
+    from apierrors.catalog import LOCAL_VERSION, VERSION_KEY, _read_version, bump_version, catalog
+    from apierrors.models import ErrorCode
+
     local = LocMemCache(f"reader-{uuid.uuid4().hex}", {})
-    for cache in (shared, local):
-        assert _read_version(cache) is None
-        cache.set(VERSION_KEY, "one", timeout=None)
-        _publish(cache, "one")
-        assert _read_version(cache) == cache.get(VERSION_KEY) == "one"
-        cache.set(VERSION_KEY, "two", timeout=None)  # bumped: the next read sees it
-        _publish(cache, "two")
-        assert _read_version(cache) == "two"
-        cache.delete(VERSION_KEY)
-        _publish(cache, "")
-        assert _read_version(cache) is None
+    local.set(VERSION_KEY, "written by hand", timeout=None)
+    assert _read_version(local) == LOCAL_VERSION
+
+    assert catalog.lookup("not_found", "en").message == "Resource not found."
+    ErrorCode.objects.filter(code="not_found").update(message_en="Edited.")
+    assert catalog.lookup("not_found", "en").message == "Resource not found."
+    bump_version()
+    assert catalog.lookup("not_found", "en").message == "Edited."
 
 
 def test_a_warm_reader_asks_redis_only_after_a_bump(redis_url):
