@@ -6,6 +6,7 @@ import json
 import logging
 import re
 import traceback
+from functools import partial
 from http.client import responses
 from typing import Any, Final
 
@@ -202,6 +203,15 @@ class ErrorHandler:
             self.rolled_back = True
         if not apierrors_settings.LOG_ENABLED:
             return
+        # The rest waits until the view returned, outside its transaction (log.after_response).
+        log.after_response(
+            self.request, partial(self.contained, "record", self.keep, problem, entry, error, body)
+        )
+
+    def keep(
+        self, problem: Problem, entry: Entry, error: ClientError, body: dict[str, Any]
+    ) -> None:
+        """The record step's own work: storm control decides, a kept error's record is built."""
         first = log.head(error, problem, body, self.request)
 
         def build() -> dict[str, Any]:

@@ -33,7 +33,7 @@ from apierrors.resolve import Problem
 
 logger = logging.getLogger("apierrors.log")
 
-# Attribute of the Django request holding records the middleware writes after the view.
+# Attribute of the Django request holding the log steps the middleware runs after the view.
 PENDING_ATTR: Final = "_apierrors_pending"
 Record = dict[str, Any]
 
@@ -161,23 +161,39 @@ def build_record(
 
 def record(first: Record, request: Any, build: Callable[[], Record] | None = None) -> None:
     """Keep an error: its full record (``build()``, else ``first``) unless storm control only
-    counts it; after the view when the middleware runs, else now if that is safe.
-
-    ``first`` is the error's head(): the full record is built only when it is kept.
+    counts it. ``first`` is the error's head(): the full record is built only when it is kept.
     """
     if not apierrors_settings.LOG_ENABLED:
         return
-    keep, out = storm.decide(first)
-    if keep:
-        out.append(build() if build is not None else first)
-    if not out:
-        return
+
+    def keep() -> None:
+        kept, out = storm.decide(first)
+        if kept:
+            out.append(build() if build is not None else first)
+        write(out)
+
+    after_response(request, keep)
+
+
+def after_response(request: Any, step: Callable[[], None]) -> None:
+    """Run ``step`` once the view returned, when the middleware runs: outside the view's
+    transaction (under ATOMIC_REQUESTS, the database lock it may hold is released by then);
+    else now. A step must not raise."""
     django_request = getattr(request, "_request", request)
     pending = getattr(django_request, PENDING_ATTR, None)
     if pending is not None:
-        pending.extend(out)
+        pending.append(step)
     else:
-        write(out)
+        step()
+
+
+def run_pending(steps: list[Callable[[], None]]) -> None:
+    """The middleware's part, after the view: what after_response() kept for later."""
+    for step in steps:
+        try:
+            step()
+        except Exception:
+            logger.exception("apierrors: a log step failed after the response")
 
 
 def write(records: list[dict[str, Any]]) -> None:

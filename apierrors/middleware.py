@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
@@ -35,7 +34,7 @@ class APIErrorsMiddleware:
         request_id = ids.request_id_of(request)
         setattr(request, ids.REQUEST_ID_ATTR, request_id)
         log_context.begin(request_id)
-        pending: list[dict[str, Any]] = []
+        pending: list[Callable[[], None]] = []
         setattr(request, log.PENDING_ATTR, pending)
         try:
             response = self.get_response_in_language(request)
@@ -49,9 +48,9 @@ class APIErrorsMiddleware:
                 response = handle(Http404(), request)
             response.headers.setdefault(apierrors_settings.REQUEST_ID_HEADER, request_id)
         finally:
-            # Detach before writing, so a record made while writing cannot loop back here.
+            # Detach first: a step run now records at once instead of looping back here.
             delattr(request, log.PENDING_ATTR)
-            log.write(pending)
+            log.run_pending(pending)
         return response
 
     def get_response_in_language(self, request: HttpRequest) -> HttpResponse:

@@ -143,3 +143,41 @@ def test_traceback_keeps_every_frame_and_cause_without_markers():
     assert "    inner()" in lines
     assert lines[-1] == "ValueError: wrapped"
     assert not any(set(line.strip()) <= set("^~") for line in lines if line.strip())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_record_step_waits_until_the_views_transaction_ended(
+    client, atomic_requests, monkeypatch
+):
+    # Under ATOMIC_REQUESTS the view's transaction may hold the database lock (SQLite):
+    # storm control and the record run once it is over.
+    from apierrors import log
+
+    seen = []
+    real_head = log.head
+
+    def head(*args):
+        seen.append(connection.in_atomic_block)
+        return real_head(*args)
+
+    monkeypatch.setattr(log, "head", head)
+    response = client.post("/api/t/write/not_found/")
+
+    assert seen == [False]
+    assert log_row(response).status_code == 404
+
+
+def test_a_failing_log_step_does_not_stop_the_others(caplog):
+    from apierrors import log
+
+    ran = []
+
+    def broken():
+        raise RuntimeError("step exploded")
+
+    log.run_pending([broken, lambda: ran.append("second")])
+
+    assert ran == ["second"]
+    assert [r.getMessage() for r in caplog.records if r.name == "apierrors.log"] == [
+        "apierrors: a log step failed after the response"
+    ]
