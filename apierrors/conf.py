@@ -155,7 +155,7 @@ def reload_settings(*, setting: str, **kwargs: Any) -> None:
         from apierrors import writer
 
         writer.shutdown()
-    elif setting in {"LANGUAGES", "LANGUAGE_CODE"}:
+    elif setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"}:
         from apierrors import language
 
         language.clear_caches()

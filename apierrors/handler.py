@@ -12,7 +12,6 @@ from typing import Any, Final
 
 from django.core.signals import got_request_exception
 from django.http import HttpRequest, HttpResponse
-from django.utils import translation
 from django.utils.log import log_response
 from rest_framework.views import set_rollback
 
@@ -118,16 +117,12 @@ class ErrorHandler:
             message = problem.detail
         else:
             message = fill(entry.message, problem.params)
-        drf_detail = ""
-        if shown and problem.drf_detail:
-            # DRF's default texts are lazy: they follow the response language, most often the
-            # one the middleware activated already.
-            active = language.active_for(self.django_request) or translation.get_language()
-            if active == entry.language:
-                drf_detail = str(problem.drf_detail)
-            else:
-                with translation.override(entry.language):
-                    drf_detail = str(problem.drf_detail)
+        # DRF's default texts are lazy: they follow the response language.
+        drf_detail = (
+            language.translated(problem.drf_detail, entry.language)
+            if shown and problem.drf_detail is not None
+            else ""
+        )
         return ClientError(
             code=entry.code if entry.is_known else problem.code.lower(),
             status_code=status_code,

@@ -33,7 +33,8 @@ def supported_languages() -> dict[str, str]:
 
 
 def clear_caches() -> None:
-    """Receiver's part when LANGUAGES or LANGUAGE_CODE change (see conf.reload_settings)."""
+    """Receiver's part when LANGUAGES, LANGUAGE_CODE or LOCALE_PATHS change (see
+    conf.reload_settings)."""
     for cached in (
         supported_languages,
         _match,
@@ -43,6 +44,7 @@ def clear_caches() -> None:
         _site_choice,
     ):
         cached.cache_clear()
+    _translated.clear()
 
 
 @functools.lru_cache(maxsize=1024)
@@ -212,6 +214,35 @@ def negotiate(request: HttpRequest | None) -> str:
         or best_match(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
         or default_language()
     )
+
+
+def translated(text: Any, language: str) -> str:
+    """``str(text)`` in ``language``: a lazy text (DRF's default details) translated, else the
+    text itself.
+
+    Translating a lazy text is a catalog lookup each time; the answer is remembered per object
+    and language (the object is kept, so its id is not reused while remembered).
+    """
+    if isinstance(text, str):
+        return text
+    key = (id(text), language)
+    remembered = _translated.get(key)
+    if remembered is not None and remembered[0] is text:
+        return remembered[1]
+    if translation.get_language() == language:
+        value = str(text)
+    else:
+        with translation.override(language):
+            value = str(text)
+    if len(_translated) >= MAX_TRANSLATED:
+        _translated.clear()
+    _translated[key] = (text, value)
+    return value
+
+
+# Most (lazy text, language) translations remembered at once.
+MAX_TRANSLATED: Final = 1024
+_translated: dict[tuple[int, str], tuple[Any, str]] = {}
 
 
 def vary_on_language(response: HttpResponse) -> None:

@@ -13,11 +13,13 @@ from django.core import exceptions as django_exceptions
 from django.db import DatabaseError, IntegrityError
 from django.db.models.deletion import ProtectedError, RestrictedError
 from django.http import Http404
+from django.utils import translation
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.settings import api_settings as drf_settings
 
 from apierrors.conf import apierrors_settings
 from apierrors.exceptions import APIError, placeholder
+from apierrors.language import translated
 
 PathPart = str | int
 
@@ -111,7 +113,7 @@ def _texts(exc: drf_exceptions.APIException) -> tuple[str, str] | None:
     a translation lookup per cast); None for a list or dict detail."""
     if isinstance(exc.detail, list | dict):
         return None
-    return str(exc.detail), str(exc.default_detail)
+    return str(exc.detail), translated(exc.default_detail, translation.get_language())
 
 
 def _custom_detail(texts: tuple[str, str] | None) -> str | None:

@@ -255,3 +255,22 @@ def test_regional_languages_of_the_site():
 def test_a_base_language_range_finds_the_sites_regional_language():
     assert best_match("de") == "de-at"
     assert fallback_chain("en") == ("en", "de-at")
+
+
+def test_lazy_texts_are_translated_into_the_language_asked_each_time():
+    from django.utils import translation
+    from rest_framework.exceptions import NotFound
+
+    from apierrors.language import translated
+
+    expected = {}
+    for code in ("fr", "en", "de"):
+        with translation.override(code):
+            expected[code] = str(NotFound.default_detail)
+    assert len(set(expected.values())) == 3
+
+    with translation.override("es"):
+        # Remembered or not, and whatever language is active, each answer is in its language.
+        for code in ("fr", "en", "de", "fr", "en", "de"):
+            assert translated(NotFound.default_detail, code) == expected[code]
+    assert translated("plain text", "fr") == "plain text"
