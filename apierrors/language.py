@@ -247,10 +247,11 @@ _translated: dict[tuple[int, str], tuple[Any, str]] = {}
 
 def vary_on_language(response: HttpResponse) -> None:
     """``Vary: Accept-Language`` on a response whose language followed the header."""
-    if "Vary" in response.headers:
-        patch_vary_headers(response, ["Accept-Language"])
-    else:
+    vary = response.headers.get("Vary")
+    if vary is None:
         response.headers["Vary"] = "Accept-Language"
+    elif "accept-language" not in (name.strip().lower() for name in vary.split(",")):
+        patch_vary_headers(response, ["Accept-Language"])
 
 
 def shipped_translation(msgid: str, language: str) -> str | None:

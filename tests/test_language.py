@@ -274,3 +274,27 @@ def test_lazy_texts_are_translated_into_the_language_asked_each_time():
         for code in ("fr", "en", "de", "fr", "en", "de"):
             assert translated(NotFound.default_detail, code) == expected[code]
     assert translated("plain text", "fr") == "plain text"
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (None, "Accept-Language"),
+        ("Accept", "Accept, Accept-Language"),
+        ("accept-language", "accept-language"),
+        ("Cookie, Accept-Language", "Cookie, Accept-Language"),
+        ("X-Accept-Language-Hint", "X-Accept-Language-Hint, Accept-Language"),
+    ],
+)
+def test_vary_names_accept_language_once(before, after):
+    from django.http import HttpResponse
+
+    from apierrors.language import vary_on_language
+
+    response = HttpResponse()
+    if before is not None:
+        response["Vary"] = before
+    vary_on_language(response)
+    vary_on_language(response)
+
+    assert response["Vary"] == after
