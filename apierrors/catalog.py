@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -344,7 +345,12 @@ class _VersionSignal:
     def _subscribe(self) -> None:
         """Subscribe and wait for Redis to confirm: a bump after that is a message, a bump
         before it is in the value read next."""
-        self._pubsub, self._pid, self._known = None, os.getpid(), _UNKNOWN
+        inherited, self._pubsub = self._pubsub, None
+        if inherited is not None:
+            # A parent's subscription, copied by a fork: closed on this side only.
+            with contextlib.suppress(Exception):
+                inherited.close()
+        self._pid, self._known = os.getpid(), _UNKNOWN
         now = time.monotonic()
         if now < self._retry_at:
             return

@@ -219,7 +219,7 @@ class ErrorHandler:
             item["sentry_event_id"] = self.sentry_event_id
             return item
 
-        log.record(first, self.request, build)
+        log.keep(first, build)
 
 
 def handle(

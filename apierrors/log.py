@@ -7,6 +7,7 @@ import logging
 import time
 import traceback
 from collections.abc import Callable
+from functools import partial
 from typing import Any, Final
 
 from django.core import mail
@@ -160,19 +161,21 @@ def build_record(
 
 
 def record(first: Record, request: Any, build: Callable[[], Record] | None = None) -> None:
-    """Keep an error: its full record (``build()``, else ``first``) unless storm control only
-    counts it. ``first`` is the error's head(): the full record is built only when it is kept.
-    """
+    """Keep an error once the view returned (see after_response and keep)."""
     if not apierrors_settings.LOG_ENABLED:
         return
+    after_response(request, partial(keep, first, build))
 
-    def keep() -> None:
-        kept, out = storm.decide(first)
-        if kept:
-            out.append(build() if build is not None else first)
+
+def keep(first: Record, build: Callable[[], Record] | None = None) -> None:
+    """Store an error: its full record (``build()``, else ``first``) unless storm control only
+    counts it. ``first`` is the error's head(): the full record is built only when it is kept.
+    """
+    kept, out = storm.decide(first)
+    if kept:
+        out.append(build() if build is not None else first)
+    if out:
         write(out)
-
-    after_response(request, keep)
 
 
 def after_response(request: Any, step: Callable[[], None]) -> None:

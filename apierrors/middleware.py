@@ -50,7 +50,8 @@ class APIErrorsMiddleware:
         finally:
             # Detach first: a step run now records at once instead of looping back here.
             delattr(request, log.PENDING_ATTR)
-            log.run_pending(pending)
+            if pending:
+                log.run_pending(pending)
         return response
 
     def get_response_in_language(self, request: HttpRequest) -> HttpResponse:

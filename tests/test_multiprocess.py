@@ -385,3 +385,23 @@ def test_a_lost_subscription_falls_back_to_reading_redis(redis_url, caplog):
     # The next read subscribes again, and answers from memory once subscribed.
     assert _read_version(cache) == "two"
     assert _read_version(cache) == "two"
+
+
+def test_a_forked_process_subscribes_on_its_own(redis_url):
+    from django.core.cache.backends.redis import RedisCache
+
+    from apierrors.catalog import VERSION_KEY, _publish, _read_version, _signals
+
+    cache = RedisCache(own_database(redis_url), {"KEY_PREFIX": f"fork-{uuid.uuid4().hex}"})
+    cache.set(VERSION_KEY, "one", timeout=None)
+    assert _read_version(cache) == "one"
+    channel = cache.make_and_validate_key(VERSION_KEY)
+    (signal,) = [s for (_, name), s in _signals.items() if name == channel]
+    parents = signal._pubsub
+    signal._pid = -1  # what a fork leaves: the parent's subscription and pid
+
+    assert _read_version(cache) == "one"
+    assert signal._pubsub is not parents and signal._pid == os.getpid()
+    cache.set(VERSION_KEY, "two", timeout=None)
+    _publish(cache, "two")
+    assert _read_version(cache) == "two"
