@@ -191,12 +191,20 @@ def after_response(request: Any, step: Callable[[], None]) -> None:
 
 
 def run_pending(steps: list[Callable[[], None]]) -> None:
-    """The middleware's part, after the view: what after_response() kept for later."""
-    for step in steps:
-        try:
-            step()
-        except Exception:
-            logger.exception("apierrors: a log step failed after the response")
+    """The middleware's part, after the view: what after_response() kept for later.
+
+    The list is emptied: a step holds the error's handler, hence its exception and traceback,
+    whose frames reach back to the middleware's own frame and this list; left there, the lot
+    would be a reference cycle for the garbage collector to find, on every error.
+    """
+    try:
+        for step in steps:
+            try:
+                step()
+            except Exception:
+                logger.exception("apierrors: a log step failed after the response")
+    finally:
+        steps.clear()
 
 
 def write(records: list[dict[str, Any]]) -> None:
