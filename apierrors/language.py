@@ -45,6 +45,7 @@ def clear_caches() -> None:
     ):
         cached.cache_clear()
     _translated.clear()
+    _translations.clear()
 
 
 @functools.lru_cache(maxsize=1024)
@@ -240,6 +241,22 @@ def translated(text: Any, language: str) -> str:
     return value
 
 
+def translations_of(text: Any) -> frozenset[str]:
+    """``text`` in each of the site's languages (and LANGUAGE_CODE), remembered per object."""
+    if isinstance(text, str):
+        return frozenset({text})
+    remembered = _translations.get(id(text))
+    if remembered is not None and remembered[0] is text:
+        return remembered[1]
+    languages = {*supported_languages().values(), settings.LANGUAGE_CODE}
+    values = frozenset(translated(text, language) for language in languages)
+    if len(_translations) >= MAX_TRANSLATED:
+        _translations.clear()
+    _translations[id(text)] = (text, values)
+    return values
+
+
+_translations: dict[int, tuple[Any, frozenset[str]]] = {}
 # Most (lazy text, language) translations remembered at once.
 MAX_TRANSLATED: Final = 1024
 _translated: dict[tuple[int, str], tuple[Any, str]] = {}

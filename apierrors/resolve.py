@@ -13,13 +13,12 @@ from django.core import exceptions as django_exceptions
 from django.db import DatabaseError, IntegrityError
 from django.db.models.deletion import ProtectedError, RestrictedError
 from django.http import Http404
-from django.utils import translation
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.settings import api_settings as drf_settings
 
 from apierrors.conf import apierrors_settings
 from apierrors.exceptions import APIError, placeholder
-from apierrors.language import translated
+from apierrors.language import translations_of
 
 PathPart = str | int
 
@@ -108,26 +107,29 @@ def _own_code(
     return None
 
 
-def _texts(exc: drf_exceptions.APIException) -> tuple[str, str] | None:
-    """The exception's detail and its class's default text, each cast once (a lazy text costs
-    a translation lookup per cast); None for a list or dict detail."""
+def _texts(exc: drf_exceptions.APIException) -> tuple[str, bool] | None:
+    """The exception's detail as text, and whether it is its class's default text (in any of
+    the site's languages: the raise may have happened in any); None for a list or dict."""
     if isinstance(exc.detail, list | dict):
         return None
-    return str(exc.detail), translated(exc.default_detail, translation.get_language())
+    text = str(exc.detail)
+    return text, text in translations_of(exc.default_detail)
 
 
-def _custom_detail(texts: tuple[str, str] | None) -> str | None:
+def _custom_detail(texts: tuple[str, bool] | None) -> str | None:
     """The exception's detail (``_texts()``) when the raiser wrote one, not DRF's default."""
-    return texts[0] if texts is not None and texts[0] != texts[1] else None
+    return texts[0] if texts is not None and not texts[1] else None
 
 
-def _drf_native(exc: drf_exceptions.APIException, texts: tuple[str, str] | None) -> tuple[str, Any]:
+def _drf_native(
+    exc: drf_exceptions.APIException, texts: tuple[str, bool] | None
+) -> tuple[str, Any]:
     """DRF's own code and text for ``exc``: its default text stays lazy, to be translated."""
     detail = exc.detail
     if isinstance(detail, list | dict):
         return str(type(exc).default_code), type(exc).default_detail
     code = str(getattr(detail, "code", None) or type(exc).default_code)
-    if texts is None or texts[0] == texts[1]:
+    if texts is None or texts[1]:
         return code, exc.default_detail
     return code, texts[0]
 

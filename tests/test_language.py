@@ -298,3 +298,16 @@ def test_vary_names_accept_language_once(before, after):
     vary_on_language(response)
 
     assert response["Vary"] == after
+
+
+def test_a_default_text_raised_in_any_site_language_is_recognised():
+    from django.utils import translation
+    from rest_framework.exceptions import NotFound
+
+    from apierrors.language import translations_of
+
+    texts = translations_of(NotFound.default_detail)
+    for code in ("en", "fr", "de", "es"):
+        with translation.override(code):
+            assert str(NotFound.default_detail) in texts
+    assert "No widget 7." not in texts
