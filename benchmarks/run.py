@@ -75,6 +75,8 @@ class Sample:
     p99_ms: float
     requests: int
     errors: int
+    # CPU time of the server's workers (user + system) per request, when /proc tells it.
+    cpu_us: float | None = None
 
 
 # Preconditions -----------------------------------------------------------------------------
@@ -179,8 +181,31 @@ def manage(env: dict[str, str], *args: str) -> None:
         raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
 
 
+@dataclass(frozen=True)
+class Server:
+    base: str
+    pid: int
+
+
+def workers_cpu(pid: int) -> float | None:
+    """Seconds of CPU the gunicorn master's workers have used (Linux /proc), else None.
+
+    Set against wrk's count of requests, it tells what a request costs in the server apart
+    from the time it waited (for a lock, say): a ratio of requests per second shows both.
+    """
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        ticks = 0
+        for child in children:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    except (OSError, ValueError, IndexError):
+        return None
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.contextmanager
-def gunicorn(handler: str, port: int, env: dict[str, str], logs: Path) -> Iterator[str]:
+def gunicorn(handler: str, port: int, env: dict[str, str], logs: Path) -> Iterator[Server]:
     """One gunicorn with 2 sync workers; stopped with SIGTERM so workers flush their logs."""
     log_file = (logs / f"gunicorn-{handler}.log").open("w")
     process = subprocess.Popen(
@@ -213,7 +238,7 @@ def gunicorn(handler: str, port: int, env: dict[str, str], logs: Path) -> Iterat
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"gunicorn for {handler} did not answer in 30s") from None
                 time.sleep(0.2)
-        yield base
+        yield Server(base, process.pid)
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -298,15 +323,15 @@ def measure(args: argparse.Namespace, wrk: str, database: str, logs: Path) -> li
     samples: list[Sample] = []
     logged = 0
     with contextlib.ExitStack() as servers:
-        bases = {
+        running = {
             handler: servers.enter_context(gunicorn(handler, port, env, logs))
             for handler, port in zip(args.handlers, ports, strict=True)
         }
-        for handler, base in bases.items():
-            check_answers(handler, base)
+        for handler, server in running.items():
+            check_answers(handler, server.base)
             for scenario in SCENARIOS:  # warm: imports, catalog, connections
                 *_, requests, _ = run_wrk(
-                    wrk, f"{base}/api/bench/{scenario}/", 1, args.connections, args.threads
+                    wrk, f"{server.base}/api/bench/{scenario}/", 1, args.connections, args.threads
                 )
                 if handler in LOGGING and scenario != "ok":
                     logged += requests + 1  # and the one of check_answers
@@ -316,12 +341,20 @@ def measure(args: argparse.Namespace, wrk: str, database: str, logs: Path) -> li
             order = args.handlers[shift:] + args.handlers[:shift]
             for scenario in args.scenarios:
                 for handler in order:
+                    server = running[handler]
+                    before = workers_cpu(server.pid)
                     rps, p50, p99, requests, timeouts = run_wrk(
                         wrk,
-                        f"{bases[handler]}/api/bench/{scenario}/",
+                        f"{server.base}/api/bench/{scenario}/",
                         args.duration,
                         args.connections,
                         args.threads,
+                    )
+                    after = workers_cpu(server.pid)
+                    cpu_us = (
+                        (after - before) / requests * 1e6
+                        if before is not None and after is not None and requests
+                        else None
                     )
                     samples.append(
                         Sample(
@@ -334,6 +367,7 @@ def measure(args: argparse.Namespace, wrk: str, database: str, logs: Path) -> li
                             p99,
                             requests,
                             timeouts,
+                            cpu_us,
                         )
                     )
             print(f"  round {round_number}/{args.rounds} done", flush=True)
@@ -390,6 +424,9 @@ def summarise(samples: list[Sample], handlers: list[str]) -> list[dict[str, Any]
                 "p99_ms": statistics.median(s.p99_ms for s in mine),
                 "timeouts": sum(s.errors for s in mine),
             }
+            cpu = [s.cpu_us for s in mine if s.cpu_us is not None]
+            if cpu:
+                row["cpu_us"] = statistics.median(cpu)
             for other, prefix in ((BASELINE, "vs_drf"), ("standardized", "vs_standardized")):
                 if other not in handlers:
                     continue
@@ -430,16 +467,17 @@ def ratio(row: dict[str, Any], key: str) -> str:
 def table(rows: list[dict[str, Any]]) -> str:
     header = (
         "| database | scenario | handler | req/s | x DRF | x std | x 200 "
-        "| p50 ms | x DRF | p99 ms | x DRF | targets |"
+        "| p50 ms | x DRF | p99 ms | x DRF | CPU µs | targets |"
     )
-    lines = [header, "|" + "---|" * 12]
+    lines = [header, "|" + "---|" * 13]
     for row in rows:
+        cpu = f"{row['cpu_us']:.0f}" if "cpu_us" in row else ""
         lines.append(
             f"| {row['database']} | {SCENARIOS[row['scenario']][0]} | {HANDLERS[row['handler']]} "
             f"| {row['rps']:.0f} | {ratio(row, 'rps_vs_drf')} "
             f"| {ratio(row, 'rps_vs_standardized')} "
             f"| {ratio(row, 'rps_vs_ok')} | {row['p50_ms']:.2f} | {ratio(row, 'p50_vs_drf')} "
-            f"| {row['p99_ms']:.2f} | {ratio(row, 'p99_vs_drf')} | {verdict(row)} |"
+            f"| {row['p99_ms']:.2f} | {ratio(row, 'p99_vs_drf')} | {cpu} | {verdict(row)} |"
         )
     return "\n".join(lines)
 
