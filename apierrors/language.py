@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from types import SimpleNamespace
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from django.conf import settings
 from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+
+T = TypeVar("T")
 
 # A header is read up to this many characters and this many ranges: a hostile header costs
 # no more than an ordinary one, and parsed headers are cached.
@@ -219,47 +222,50 @@ def negotiate(request: HttpRequest | None) -> str:
 
 def translated(text: Any, language: str) -> str:
     """``str(text)`` in ``language``: a lazy text (DRF's default details) translated, else the
-    text itself.
-
-    Translating a lazy text is a catalog lookup each time; the answer is remembered per object
-    and language (the object is kept, so its id is not reused while remembered).
-    """
+    text itself. Translating a lazy text is a catalog lookup each time: remembered."""
     if isinstance(text, str):
         return text
-    key = (id(text), language)
-    remembered = _translated.get(key)
-    if remembered is not None and remembered[0] is text:
-        return remembered[1]
-    if translation.get_language() == language:
-        value = str(text)
-    else:
+
+    def translate() -> str:
+        if translation.get_language() == language:
+            return str(text)
         with translation.override(language):
-            value = str(text)
-    if len(_translated) >= MAX_TRANSLATED:
-        _translated.clear()
-    _translated[key] = (text, value)
-    return value
+            return str(text)
+
+    return _remembered(_translated, (id(text), language), text, translate)
 
 
 def translations_of(text: Any) -> frozenset[str]:
     """``text`` in each of the site's languages (and LANGUAGE_CODE), remembered per object."""
     if isinstance(text, str):
         return frozenset({text})
-    remembered = _translations.get(id(text))
-    if remembered is not None and remembered[0] is text:
-        return remembered[1]
-    languages = {*supported_languages().values(), settings.LANGUAGE_CODE}
-    values = frozenset(translated(text, language) for language in languages)
-    if len(_translations) >= MAX_TRANSLATED:
-        _translations.clear()
-    _translations[id(text)] = (text, values)
-    return values
+
+    def in_each_language() -> frozenset[str]:
+        languages = {*supported_languages().values(), settings.LANGUAGE_CODE}
+        return frozenset(translated(text, language) for language in languages)
+
+    return _remembered(_translations, id(text), text, in_each_language)
 
 
-_translations: dict[int, tuple[Any, frozenset[str]]] = {}
-# Most (lazy text, language) translations remembered at once.
+def _remembered(
+    store: dict[Any, tuple[Any, T]], key: Any, text: Any, compute: Callable[[], T]
+) -> T:
+    """``compute()`` for a lazy ``text``, remembered in ``store`` under ``key`` (built on its
+    id): the object is kept with the answer, so its id is not reused while remembered."""
+    hit = store.get(key)
+    if hit is not None and hit[0] is text:
+        return hit[1]
+    value = compute()
+    if len(store) >= MAX_TRANSLATED:
+        store.clear()
+    store[key] = (text, value)
+    return value
+
+
+# Most answers each of the two stores below remembers at once.
 MAX_TRANSLATED: Final = 1024
 _translated: dict[tuple[int, str], tuple[Any, str]] = {}
+_translations: dict[int, tuple[Any, frozenset[str]]] = {}
 
 
 def vary_on_language(response: HttpResponse) -> None:
