@@ -146,8 +146,9 @@ class ErrorHandler:
     def render(
         self, formatter: Formatter, problem: Problem, error: ClientError, body: dict[str, Any]
     ) -> HttpResponse:
+        # Bytes, not text: HttpResponse would find the charset in the Content-Type to encode.
         response = HttpResponse(
-            body_text(body),
+            body_text(body).encode(),
             status=formatter.status_code(error),
             content_type=formatter.media_type,
         )
