@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.db import DatabaseError
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, get_script_prefix, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse, set_script_prefix
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -40,7 +40,22 @@ FIELD_ERROR_CODES: Final = frozenset({"validation_error"})
 def reference_path(request: HttpRequest | None) -> str | None:
     """Where apierrors.urls is mounted in the request's URLconf, or None."""
     urlconf = getattr(request, "urlconf", None) or settings.ROOT_URLCONF
-    return _mounted_at(urlconf, get_script_prefix())
+    return _mounted_at(urlconf, _script_prefix(request))
+
+
+def _script_prefix(request: HttpRequest | None) -> str:
+    """The script prefix reverse() applies while ``request`` is served.
+
+    Django sets it from the request's own script name, the part of ``path`` before
+    ``path_info``: read off the request, since get_script_prefix() (a context-local) cost a
+    tenth of the doc_url.
+    """
+    path = getattr(request, "path", None)
+    path_info = getattr(request, "path_info", None)
+    if not isinstance(path, str) or not isinstance(path_info, str) or len(path) < len(path_info):
+        return get_script_prefix()
+    script_name = path[: len(path) - len(path_info)]
+    return script_name if script_name.endswith("/") else script_name + "/"
 
 
 @functools.lru_cache(maxsize=64)
@@ -48,10 +63,15 @@ def _mounted_at(urlconf: Any, script_prefix: str) -> str | None:
     # Asked on every error that links its entry: reversing (or failing to) each time cost a
     # seventh of the handler's time (README, "Performance"). A URLconf's routes do not change
     # while it is in use; ROOT_URLCONF and the script prefix are part of the key.
+    # reverse() prefixes the thread's script prefix: the request's own, while it is served.
+    previous = get_script_prefix()
+    set_script_prefix(script_prefix)
     try:
         return reverse(REFERENCE_URL_NAME, urlconf=urlconf)
     except NoReverseMatch:
         return None
+    finally:
+        set_script_prefix(previous)
 
 
 def reference_url(request: Any) -> str:
@@ -67,8 +87,7 @@ def reference_url(request: Any) -> str:
         return ""
     # What build_absolute_uri() reads, as the key of the answer it gave: validating the host
     # and building the URL on every error cost a twentieth of the handler.
-    meta = django_request.META
-    key = (path, *(meta.get(name) for name in _host_meta_names()))
+    key = (path, *map(django_request.META.get, _host_meta_names()))
     try:
         return _absolute_urls[key]
     except KeyError:

@@ -212,6 +212,17 @@ def test_problem_type_leads_to_the_entry_anchor(api_key_client):
     assert '<article id="invalid_product_id"' in page
 
 
+def test_doc_urls_follow_the_script_name_the_site_is_served_under(api_key_client, settings):
+    mounted = api_key_client.get("/api/products/nope/", SCRIPT_NAME="/shop")
+    root = api_key_client.get("/api/products/nope/")
+    settings.FORCE_SCRIPT_NAME = "/forced/"
+    forced = api_key_client.get("/api/products/nope/")
+
+    assert mounted.json()["type"] == "http://testserver/shop/errors/#invalid_product_id"
+    assert root.json()["type"] == "http://testserver/errors/#invalid_product_id"
+    assert forced.json()["type"] == "http://testserver/forced/errors/#invalid_product_id"
+
+
 def test_docs_url_setting_is_the_base_of_every_default_doc_url(api_key_client):
     with override_settings(
         APIERRORS={"FORMAT": "problem", "DOCS_URL": "https://docs.example.com/api/errors"}
