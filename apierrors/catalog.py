@@ -83,7 +83,7 @@ class Catalog:
 
     def _current_version(self) -> str | None:
         try:
-            cache = caches[apierrors_settings.CACHE_ALIAS]
+            cache = version_cache()
             version = _read_version(cache)
             if version is None:
                 first = uuid.uuid4().hex
@@ -405,6 +405,38 @@ def _publish(cache: Any, version: str) -> None:
 # Attribute of a cache object holding its version reader; settings changes make new objects.
 READER_ATTR: Final = "_apierrors_version_reader"
 
+
+class _ThreadCache(threading.local):
+    """This thread's cache object for CACHE_ALIAS, and the settings generation it belongs to."""
+
+    generation = -1
+    alias = ""
+    cache: Any = None
+
+
+_thread_cache = _ThreadCache()
+_generation = 0
+
+
+def version_cache() -> Any:
+    """``caches[CACHE_ALIAS]``, remembered in the thread until CACHES or APIERRORS change.
+
+    Django keeps a thread's cache objects in a context-local, whose every read cost half the
+    catalog's lookup; the object it hands a thread stays the same until the settings change.
+    """
+    local = _thread_cache
+    alias = apierrors_settings.CACHE_ALIAS
+    if local.generation != _generation or local.alias != alias:
+        local.cache, local.alias, local.generation = caches[alias], alias, _generation
+    return local.cache
+
+
+def forget_caches() -> None:
+    """Receiver's part when CACHES or APIERRORS change: every thread asks Django again."""
+    global _generation
+    _generation += 1
+
+
 catalog = Catalog()
 
 
@@ -412,7 +444,7 @@ def bump_version(**kwargs: Any) -> None:
     """Receiver of ErrorCode saves and deletes: every process reloads on its next error."""
     catalog.invalidate()
     try:
-        cache = caches[apierrors_settings.CACHE_ALIAS]
+        cache = version_cache()
         version = uuid.uuid4().hex
         cache.set(VERSION_KEY, version, timeout=None)
         _publish(cache, version)

@@ -159,6 +159,10 @@ def reload_settings(*, setting: str, **kwargs: Any) -> None:
         from apierrors import language
 
         language.clear_caches()
+    if setting in {SETTING_NAME, "CACHES"}:
+        from apierrors import catalog
+
+        catalog.forget_caches()
     if setting in REFERENCE_SETTINGS:
         from apierrors import reference
 
