@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections import Counter
@@ -63,6 +64,8 @@ class Storm:
         self._paths: dict[tuple[Any, ...], _Window] = {}
         self._codes: dict[tuple[Any, ...], _Window] = {}
         self._drops: dict[tuple[Any, ...], _Drops] = {}
+        # When the oldest open summary started: none is looked at before its window closed.
+        self._oldest = math.inf
 
     def decide(self, head: Record, now: float | None = None) -> tuple[bool, list[Record]]:
         """Whether to store the error ``head`` stands for, and the summaries whose window has
@@ -82,7 +85,7 @@ class Storm:
         code_key = (head["code"], head["status_code"])
         path_key = (*code_key, head["method"], head["path"])
         with self._lock:
-            out = self._closed(now, window) if self._drops else []
+            out = self._closed(now, window) if now - self._oldest >= window else []
             code_window = self._window(self._codes, code_key, now, window)
             path_window = self._window(self._paths, path_key, now, window)
             if (code_limit is None or code_window is None or code_window.kept < code_limit) and (
@@ -114,7 +117,7 @@ class Storm:
     def flush(self) -> list[Record]:
         """Every open summary, closed now (at exit, or before counting rows)."""
         with self._lock:
-            drops, self._drops = self._drops, {}
+            drops, self._drops, self._oldest = self._drops, {}, math.inf
         return [_summary(item) for item in drops.values()]
 
     def reset(self) -> None:
@@ -123,6 +126,7 @@ class Storm:
             self._paths.clear()
             self._codes.clear()
             self._drops.clear()
+            self._oldest = math.inf
 
     # Inside the lock -------------------------------------------------------------------------
 
@@ -144,6 +148,7 @@ class Storm:
         drops = self._drops.get(key)
         if drops is None:
             drops = self._drops[key] = _Drops(started=now, first=record, last=record)
+            self._oldest = min(self._oldest, now)
         drops.count += 1
         drops.last = record
         drops.methods[record["method"]] += 1
@@ -155,7 +160,9 @@ class Storm:
 
     def _closed(self, now: float, span: float) -> list[Record]:
         closed = [key for key, drops in self._drops.items() if now - drops.started >= span]
-        return [_summary(self._drops.pop(key)) for key in closed]
+        summaries = [_summary(self._drops.pop(key)) for key in closed]
+        self._oldest = min((drops.started for drops in self._drops.values()), default=math.inf)
+        return summaries
 
 
 def _summary(drops: _Drops) -> Record:

@@ -148,6 +148,39 @@ def test_windows_reopen_and_codes_are_counted_apart(settings):
     assert gate.flush() == []
 
 
+def test_each_summary_comes_out_when_its_own_window_closes(settings):
+    settings.APIERRORS = {**settings.APIERRORS, "STORM_PATH_LIMIT": 1, "STORM_WINDOW": 10}
+    gate = storm.Storm()
+
+    def record(code):
+        return {
+            "error_id": ids.new_error_id(),
+            "code": code,
+            "status_code": 404,
+            "method": "GET",
+            "path": "/p/",
+            "language": "en",
+            "exception_class": "",
+            "response_body": {},
+            "created_at": timezone.now(),
+        }
+
+    def summaries_at(now, code="c"):
+        return [(item["code"], item["occurrences"]) for item in gate.decide(record(code), now)[1]]
+
+    # "a" starts counting at 1, "b" at 6: their summaries close 10 s later, each on its own.
+    for code, start in (("a", 0.0), ("b", 5.0)):
+        gate.decide(record(code), now=start)
+        gate.decide(record(code), now=start + 1)
+        gate.decide(record(code), now=start + 2)
+
+    assert summaries_at(10.9) == []
+    assert summaries_at(11.0) == [("a", 2)]
+    assert summaries_at(15.9) == []
+    assert summaries_at(16.0) == [("b", 2)]
+    assert [(item["code"], item["occurrences"]) for item in gate.flush()] == [("c", 3)]
+
+
 def test_dropped_errors_are_logged_at_debug_with_their_error_id(caplog):
     with caplog.at_level(logging.DEBUG, logger="apierrors.storm"):
         responses = unknown_url_burst(12)
