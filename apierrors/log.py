@@ -59,7 +59,23 @@ def _user(request: Any) -> tuple[str, str]:
 
 
 def _class_path(exc: BaseException) -> str:
-    return column_text(f"{type(exc).__module__}.{type(exc).__qualname__}", 255)
+    """The exception's dotted class path, as the column holds it; remembered per class."""
+    klass = type(exc)
+    try:
+        return _class_paths[klass]
+    except KeyError:
+        pass
+    path = column_text(f"{klass.__module__}.{klass.__qualname__}", 255)
+    if len(_class_paths) >= MAX_CLASS_PATHS:
+        # Classes made at run time would otherwise pile up here, each kept alive.
+        _class_paths.clear()
+    _class_paths[klass] = path
+    return path
+
+
+# Most exception classes whose path _class_path() remembers at once.
+MAX_CLASS_PATHS: Final = 1024
+_class_paths: dict[type, str] = {}
 
 
 def format_traceback(exc: BaseException) -> str:
