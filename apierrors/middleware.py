@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
 
@@ -11,9 +12,19 @@ from apierrors import ids, language, log, log_context
 from apierrors.conf import apierrors_settings
 from apierrors.handler import handle
 
+LOCALE_MIDDLEWARE = "django.middleware.locale.LocaleMiddleware"
+
 
 def is_api_path(path: str) -> bool:
     return path.startswith(tuple(apierrors_settings.API_PREFIXES))
+
+
+def locale_middleware_outside(middleware: type) -> bool:
+    """Whether Django's LocaleMiddleware wraps ``middleware`` in settings.MIDDLEWARE: it then
+    sets Content-Language (the active language) and Vary: Accept-Language on every response."""
+    path = f"{middleware.__module__}.{middleware.__qualname__}"
+    names = [str(name) for name in settings.MIDDLEWARE]
+    return path in names and LOCALE_MIDDLEWARE in names[: names.index(path)]
 
 
 class APIErrorsMiddleware:
@@ -29,6 +40,7 @@ class APIErrorsMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        self.locale_outside = locale_middleware_outside(type(self))
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = ids.request_id_of(request)
@@ -71,6 +83,9 @@ class APIErrorsMiddleware:
             if translation.get_language() == negotiated:
                 # Already active (LANGUAGE_CODE, or LocaleMiddleware agreed): nothing to switch.
                 response = self.get_response(request)
+                if self.locale_outside:
+                    # LocaleMiddleware sets the same two headers on the way out.
+                    return response
             else:
                 with translation.override(negotiated):
                     if hasattr(request, "LANGUAGE_CODE"):

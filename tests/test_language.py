@@ -116,6 +116,19 @@ def test_unknown_api_url_answers_in_the_negotiated_language(
     assert response.json()["detail"] == NOT_FOUND[language]
 
 
+@pytest.mark.parametrize("header", ["", "en", "fr", "fr-CA", "fr;q=0", "en;q=0, *"], ids=repr)
+def test_successful_api_responses_name_their_language_and_vary_on_it(
+    client, locale_middleware, header
+):
+    """A 200 under API paths says which language the view ran in, with or without Django's
+    LocaleMiddleware (which, when present, is left to set both headers on the way out)."""
+    response = client.get("/api/t/raise/nothing/", HTTP_ACCEPT_LANGUAGE=header)
+
+    assert response.status_code == 200
+    assert response["Content-Language"] == HEADERS[header]
+    assert [name.strip() for name in response["Vary"].split(",")].count("Accept-Language") == 1
+
+
 def test_without_accept_language_the_answer_is_in_language_code(client):
     response = client.get("/api/t/raise/api_error/")
 
