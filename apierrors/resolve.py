@@ -71,7 +71,7 @@ def flatten_drf_errors(detail: Any) -> list[FieldError]:
     stack: list[tuple[tuple[PathPart, ...], Any]] = [((), detail)]
     while stack:
         path, node = stack.pop()
-        if isinstance(node, dict):
+        if isinstance(node, Mapping):
             stack.extend(((*path, key), value) for key, value in reversed(list(node.items())))
         elif isinstance(node, list | tuple):
             # A list of messages belongs to its field; a list of objects is indexed.
@@ -80,9 +80,14 @@ def flatten_drf_errors(detail: Any) -> list[FieldError]:
                 for index, item in enumerate(node)
             ]
             stack.extend(reversed(children))
-        elif node is not None and node != {}:
+        elif node is not None:
             # violation() messages carry their template on the code, DRF's only survivor.
             code = getattr(node, "code", None) or "invalid"
+            if type(code) is str:
+                # DRF's own codes: looking for a template on a plain str costs two raised and
+                # caught AttributeErrors per field.
+                errors.append(FieldError(path, code, str(node)))
+                continue
             errors.append(
                 FieldError(
                     path,
