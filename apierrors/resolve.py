@@ -75,29 +75,35 @@ def flatten_drf_errors(detail: Any) -> list[FieldError]:
             stack.extend(((*path, key), value) for key, value in reversed(list(node.items())))
         elif isinstance(node, list | tuple):
             # A list of messages belongs to its field; a list of objects is indexed.
+            if all(isinstance(item, str) for item in node):
+                # Only messages (a serializer field's usual list): they come next in any case.
+                errors.extend(_field_error(path, item) for item in node)
+                continue
             children = [
                 (path if isinstance(item, str) else (*path, index), item)
                 for index, item in enumerate(node)
             ]
             stack.extend(reversed(children))
         elif node is not None:
-            # violation() messages carry their template on the code, DRF's only survivor.
-            code = getattr(node, "code", None) or "invalid"
-            if type(code) is str:
-                # DRF's own codes: looking for a template on a plain str costs two raised and
-                # caught AttributeErrors per field.
-                errors.append(FieldError(path, code, str(node)))
-                continue
-            errors.append(
-                FieldError(
-                    path,
-                    str(code),
-                    str(node),
-                    template=getattr(code, "template", ""),
-                    parameters=getattr(code, "parameters", {}),
-                )
-            )
+            errors.append(_field_error(path, node))
     return errors
+
+
+def _field_error(path: tuple[PathPart, ...], message: Any) -> FieldError:
+    """One message of DRF's error detail, usually an ErrorDetail."""
+    code = getattr(message, "code", None) or "invalid"
+    if type(code) is str:
+        # DRF's own codes: looking for a template on a plain str costs two raised and caught
+        # AttributeErrors per field.
+        return FieldError(path, code, str(message))
+    # violation() messages carry their template on the code, DRF's only survivor.
+    return FieldError(
+        path,
+        str(code),
+        str(message),
+        template=getattr(code, "template", ""),
+        parameters=getattr(code, "parameters", {}),
+    )
 
 
 def _own_code(

@@ -325,3 +325,24 @@ def test_the_last_resort_answers_when_the_pipeline_fails(client, monkeypatch, ca
         "error_id": response["X-Error-Id"],
     }
     assert any(response["X-Error-Id"] in r.getMessage() for r in caplog.records)
+
+
+def test_drf_error_detail_flattens_depth_first_with_every_message_of_a_field_in_order():
+    from rest_framework.exceptions import ErrorDetail
+
+    from apierrors.resolve import flatten_drf_errors
+
+    detail = {
+        "name": [ErrorDetail("Too short.", "min_length"), ErrorDetail("Not a name.", "invalid")],
+        "items": [{"sku": [ErrorDetail("Unknown.", "does_not_exist")]}, {}],
+        "address": {"zipcode": ErrorDetail("Five digits.", "max_length")},
+        "tags": ["A plain string.", None],
+    }
+
+    assert [(e.path, e.code, e.message) for e in flatten_drf_errors(detail)] == [
+        (("name",), "min_length", "Too short."),
+        (("name",), "invalid", "Not a name."),
+        (("items", 0, "sku"), "does_not_exist", "Unknown."),
+        (("address", "zipcode"), "max_length", "Five digits."),
+        (("tags",), "invalid", "A plain string."),
+    ]
