@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 import string
 from dataclasses import dataclass, field
 from typing import Any
@@ -114,7 +115,14 @@ def planted_value(draw, planted: Planted, *, ascii_only: bool = False) -> tuple[
         text, mark = draw(shaped_secret())
         planted.marks.append(mark)
         return draw(safe_names), f"{draw(words)} {text} "
-    return draw(safe_names), draw(ascii_text if ascii_only else safe_text)
+    return draw(safe_names), draw((ascii_text if ascii_only else safe_text).filter(unlike_marks))
+
+
+def unlike_marks(text: str) -> bool:
+    """A harmless value must not hold a planted mark by chance: no run of 13 or more digits
+    (a card mark is 16 digits; inside 20 digits, which is no card, it would be kept as written),
+    no token-long run of hex."""
+    return not re.search(r"(?:\d[ -]?){13}|[0-9a-f]{20}", text)
 
 
 @st.composite
