@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -59,23 +60,15 @@ def _user(request: Any) -> tuple[str, str]:
 
 
 def _class_path(exc: BaseException) -> str:
-    """The exception's dotted class path, as the column holds it; remembered per class."""
-    klass = type(exc)
-    try:
-        return _class_paths[klass]
-    except KeyError:
-        pass
-    path = column_text(f"{klass.__module__}.{klass.__qualname__}", 255)
-    if len(_class_paths) >= MAX_CLASS_PATHS:
-        # Classes made at run time would otherwise pile up here, each kept alive.
-        _class_paths.clear()
-    _class_paths[klass] = path
-    return path
+    """The exception's dotted class path, as the column holds it."""
+    klass: type = type(exc)
+    return _path_of_class(klass)
 
 
-# Most exception classes whose path _class_path() remembers at once.
-MAX_CLASS_PATHS: Final = 1024
-_class_paths: dict[type, str] = {}
+@functools.lru_cache(maxsize=1024)
+def _path_of_class(klass: type) -> str:
+    # Read for every error's log head: building it each time cost more than the lookup.
+    return column_text(f"{klass.__module__}.{klass.__qualname__}", 255)
 
 
 def format_traceback(exc: BaseException) -> str:
