@@ -332,7 +332,7 @@ class _VersionSignal:
                 changed = self._drain()
             except Exception:
                 logger.warning("apierrors: catalog version channel lost", exc_info=True)
-                self._pubsub, self._known = None, _UNKNOWN
+                self._drop()
                 return fetch()
             if changed or self._known is _UNKNOWN:
                 self._known = _UNKNOWN
@@ -374,27 +374,32 @@ class _VersionSignal:
     def _subscribe(self) -> None:
         """Subscribe and wait for Redis to confirm: a bump after that is a message, a bump
         before it is in the value read next."""
-        inherited, self._pubsub = self._pubsub, None
-        if inherited is not None:
-            # A parent's subscription, copied by a fork: closed on this side only.
-            with contextlib.suppress(Exception):
-                inherited.close()
-        self._pid, self._known = os.getpid(), _UNKNOWN
+        # A parent's subscription, copied by a fork, is closed on this side only.
+        self._drop()
+        self._pid = os.getpid()
         now = time.monotonic()
         if now < self._retry_at:
             return
         try:
-            pubsub = self._make_client().pubsub()
-            pubsub.subscribe(self._channel)
+            self._pubsub = self._make_client().pubsub()
+            self._pubsub.subscribe(self._channel)
             deadline = now + 1.0
             while (left := deadline - time.monotonic()) > 0:
-                message = pubsub.get_message(timeout=left)
+                message = self._pubsub.get_message(timeout=left)
                 if message is not None and message.get("type") == "subscribe":
-                    self._pubsub = pubsub
                     return
         except Exception:
             logger.warning("apierrors: could not subscribe to catalog changes", exc_info=True)
+        self._drop()
         self._retry_at = now + self.RETRY
+
+    def _drop(self) -> None:
+        """Forget the subscription, closing its connection: a lost or unconfirmed one is not
+        left for the garbage collector to find open."""
+        pubsub, self._pubsub, self._known, self._poller = self._pubsub, None, _UNKNOWN, None
+        if pubsub is not None:
+            with contextlib.suppress(Exception):
+                pubsub.close()
 
 
 _UNKNOWN: Final = object()

@@ -8,6 +8,7 @@ skipped. The workers serve a SQLite file of their own, in the test's temporary f
 from __future__ import annotations
 
 import contextlib
+import http.client
 import http.cookiejar
 import json
 import logging
@@ -18,7 +19,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
@@ -40,8 +40,11 @@ EDITED = "Product {productId} is not sold here."
 
 
 def answers(url: str, timeout: float = 5.0) -> bool:
-    with contextlib.suppress(OSError, redis.RedisError):
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=timeout).ping())
+    with (
+        contextlib.suppress(OSError, redis.RedisError),
+        redis.Redis.from_url(url, socket_connect_timeout=timeout) as client,
+    ):
+        return bool(client.ping())
     return False
 
 
@@ -84,6 +87,13 @@ def own_database(url: str) -> str:
     run by any concurrent test run on this server, must not move the workers' version key."""
     parts = urllib.parse.urlsplit(url)
     return urllib.parse.urlunsplit(parts._replace(path="/15"))
+
+
+@pytest.fixture
+def server(redis_url: str) -> Iterator[redis.Redis]:
+    """A plain client of the test's Redis database, closed after the test."""
+    with redis.Redis.from_url(own_database(redis_url)) as client:
+        yield client
 
 
 @pytest.fixture
@@ -172,29 +182,49 @@ def workers(server_env: dict[str, str], tmp_path: Path) -> Iterator[Workers]:
         running.stop()
 
 
-def product_error(base: str) -> tuple[str, dict[str, Any], str]:
+PRODUCT_ERROR = "/api/products/nope/"
+
+
+def answered_by(response: http.client.HTTPResponse) -> tuple[str, dict[str, Any], str]:
     """The worker's pid, body and error_id of one INVALID_PRODUCT_ID answer."""
-    request = urllib.request.Request(
-        f"{base}/api/products/nope/", headers={"Authorization": f"Bearer {API_KEY}"}
-    )
-    try:
-        urllib.request.urlopen(request, timeout=10)
-    except urllib.error.HTTPError as error:
-        assert error.code == 400
-        return error.headers["X-Worker-Pid"], json.loads(error.read()), error.headers["X-Error-Id"]
-    pytest.fail("the product should not exist")
+    assert response.status == 400, response.read()
+    body = json.loads(response.read())
+    return response.headers["X-Worker-Pid"], body, response.headers["X-Error-Id"]
 
 
 def answers_of_both(base: str, answered: list[str]) -> dict[str, list[str]]:
-    """Details answered by each worker, asking until both answered; every error_id kept."""
+    """The detail answered by each of the two workers; every error_id kept.
+
+    A sync worker serves one connection at a time. The first request is sent without the blank
+    line that ends its head, so the worker that accepted it waits on it; the second request can
+    then only be answered by the other worker. Then the first request's head is finished and its
+    worker answers. The kernel hands connections to accept() in the order they were made, so which
+    worker answers which request is left to chance, but that both answer is not.
+    """
+    port = urllib.parse.urlsplit(base).port
+    held = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    held.connect()
+    assert held.sock is not None
+    held.sock.sendall(
+        f"GET {PRODUCT_ERROR} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Authorization: Bearer {API_KEY}\r\n".encode()
+    )
+    other = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    other.request("GET", PRODUCT_ERROR, headers={"Authorization": f"Bearer {API_KEY}"})
+    first = answered_by(other.getresponse())
+    other.close()
+    held.sock.sendall(b"Connection: close\r\n\r\n")
+    response = http.client.HTTPResponse(held.sock, method="GET")
+    response.begin()
+    second = answered_by(response)
+    held.close()
+
     seen: dict[str, list[str]] = {}
-    for _ in range(400):
-        pid, body, error_id = product_error(base)
+    for pid, body, error_id in (first, second):
         answered.append(error_id)
         seen.setdefault(pid, []).append(body["detail"])
-        if len(seen) == 2:
-            return seen
-    pytest.fail(f"400 requests reached only the workers {sorted(seen)}")
+    assert len(seen) == 2, f"both requests were answered by the worker {sorted(seen)}"
+    return seen
 
 
 class FormFields(HTMLParser):
@@ -342,8 +372,7 @@ def test_a_process_local_cache_is_not_read_and_a_bump_still_reloads(db):
     assert catalog.lookup("not_found", "en").message == "Edited."
 
 
-def test_a_warm_reader_asks_redis_only_after_a_bump(redis_url):
-    import redis
+def test_a_warm_reader_asks_redis_only_after_a_bump(redis_url, server):
     from django.core.cache.backends.redis import RedisCache
 
     from apierrors.catalog import VERSION_KEY, _publish, _read_version
@@ -351,7 +380,6 @@ def test_a_warm_reader_asks_redis_only_after_a_bump(redis_url):
     cache = RedisCache(own_database(redis_url), {"KEY_PREFIX": f"signal-{uuid.uuid4().hex}"})
     cache.set(VERSION_KEY, "one", timeout=None)
     assert _read_version(cache) == "one"
-    server = redis.Redis.from_url(own_database(redis_url))
     before = server.info("stats")["total_commands_processed"]
     for _ in range(50):
         assert _read_version(cache) == "one"
@@ -365,8 +393,7 @@ def test_a_warm_reader_asks_redis_only_after_a_bump(redis_url):
     assert _read_version(cache) == "two"
 
 
-def test_a_lost_subscription_falls_back_to_reading_redis(redis_url, caplog):
-    import redis
+def test_a_lost_subscription_falls_back_to_reading_redis(redis_url, server, caplog):
     from django.core.cache.backends.redis import RedisCache
 
     from apierrors.catalog import VERSION_KEY, _read_version
@@ -374,7 +401,6 @@ def test_a_lost_subscription_falls_back_to_reading_redis(redis_url, caplog):
     cache = RedisCache(own_database(redis_url), {"KEY_PREFIX": f"lost-{uuid.uuid4().hex}"})
     cache.set(VERSION_KEY, "one", timeout=None)
     assert _read_version(cache) == "one"
-    server = redis.Redis.from_url(own_database(redis_url))
     assert server.client_kill_filter(_type="pubsub") >= 1
     # Written without a message (as when the channel was down): the lost channel is noticed
     # and the key is read again, so the change is seen all the same.
