@@ -61,6 +61,7 @@ def _user(request: Any) -> tuple[str, str]:
 
 def _class_path(exc: BaseException) -> str:
     """The exception's dotted class path, as the column holds it."""
+    # Typed as a plain type: mypy does not take type[BaseException] as lru_cache's Hashable.
     klass: type = type(exc)
     return _path_of_class(klass)
 
