@@ -19,7 +19,7 @@ from apierrors import ids, language, log, log_context, reference
 from apierrors.catalog import LAST_RESORT, Entry, catalog
 from apierrors.conf import apierrors_settings
 from apierrors.formats import ClientError, Formatter, formatter_for, get_formatter
-from apierrors.formats.base import body_text
+from apierrors.formats.base import ClientErrorDraft, body_text
 from apierrors.integrations import sentry
 from apierrors.placeholders import fill
 from apierrors.redaction import redact_text, safe_str
@@ -123,7 +123,7 @@ class ErrorHandler:
             if shown and problem.drf_detail is not None
             else ""
         )
-        return ClientError(
+        error = ClientErrorDraft(
             code=entry.code if entry.is_known else problem.code.lower(),
             status_code=status_code,
             category=entry.category,
@@ -142,6 +142,9 @@ class ErrorHandler:
             drf_code=(problem.drf_code or "") if shown else "",
             drf_detail=drf_detail,
         )
+        # Immutable from here on: formats and the log see what was decided (formats.base).
+        error.__class__ = ClientError
+        return error  # type: ignore[no-any-return]
 
     def render(
         self, formatter: Formatter, problem: Problem, error: ClientError, body: dict[str, Any]

