@@ -41,9 +41,9 @@ def _mutable_twin(frozen: type) -> Any:
     """A plain slotted dataclass with the fields, defaults and slot layout of ``frozen``.
 
     A frozen dataclass sets each field through ``object.__setattr__``: for ClientError's 17
-    fields that cost 2.4 µs on every error, against 0.9 µs for plain assignments. The handler
-    builds the twin, then makes it a ClientError by assigning its class (the layouts are the
-    same), so every error still reaches formats and the log immutable.
+    fields that took 3.4 µs per error in a hot loop, against 0.9 µs for plain assignments. The
+    handler builds the twin, then makes it a ClientError by assigning its class (the layouts are
+    the same), so every error still reaches formats and the log immutable.
     """
     specs = []
     for item in fields(frozen):
