@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
 import traceback
+from collections.abc import Callable
 from functools import partial
 from http.client import responses
 from typing import Any, Final
 
 from django.core.signals import got_request_exception
+from django.db import connections
 from django.http import HttpRequest, HttpResponse
+from django.http.response import ResponseHeaders
+from django.utils.cache import patch_vary_headers
 from django.utils.log import log_response
-from rest_framework.views import set_rollback
 
 from apierrors import ids, language, log, log_context, reference
 from apierrors.catalog import LAST_RESORT, Entry, catalog
@@ -38,17 +42,18 @@ REQUEST_ID_ATTR = ids.REQUEST_ID_ATTR
 class ErrorHandler:
     """Turns one exception into one response. Each step may be overridden in a subclass."""
 
-    def __init__(
-        self, exc: BaseException, request: Any, view: Any = None, *, rollback: bool = False
-    ) -> None:
+    def __init__(self, exc: BaseException, request: Any, view: Any = None) -> None:
         self.exc = exc
         self.request = request
         self.view = view
         self.django_request: HttpRequest | None = getattr(request, "_request", request)
         self.error_id = ids.new_error_id()
         self.sentry_event_id = ""
-        # DRF's handler: the view's transaction is marked for rollback before the record step.
-        self.rollback = rollback
+        # The response render() answers into; a new HttpResponse when None (ErrorResponse's).
+        self.response: HttpResponse | None = None
+        # Marks the view's transaction for rollback before the record step, when the answer is
+        # decided inside it (ErrorResponse); record() calls it.
+        self.rollback: Callable[[], None] | None = None
         self.rolled_back = False
         log_context.bind_error_id(self.error_id)
 
@@ -149,12 +154,6 @@ class ErrorHandler:
     def render(
         self, formatter: Formatter, problem: Problem, error: ClientError, body: dict[str, Any]
     ) -> HttpResponse:
-        # Bytes, not text: HttpResponse would find the charset in the Content-Type to encode.
-        response = HttpResponse(
-            body_text(body).encode(),
-            status=formatter.status_code(error),
-            content_type=formatter.media_type,
-        )
         headers = {
             "X-Error-Id": error.error_id,
             "X-Request-Id": error.request_id,
@@ -164,11 +163,15 @@ class ErrorHandler:
             headers["Retry-After"] = str(apierrors_settings.RETRY_AFTER)
         headers.update(problem.headers)
         headers.update(formatter.headers(error))
-        for name, value in headers.items():
-            response[name] = value
-        language.vary_on_language(response)
-        response.apierrors_error_id = error.error_id  # type: ignore[attr-defined]
-        return response
+        # Bytes, not text: HttpResponse would find the charset in the Content-Type to encode.
+        return answer(
+            self.response,
+            body_text(body).encode(),
+            formatter.status_code(error),
+            formatter.media_type,
+            headers,
+            error.error_id,
+        )
 
     def report(self, error: ClientError, response: HttpResponse) -> None:
         """Server errors behave as Django's: the signal Sentry listens to, and django.request.
@@ -180,7 +183,11 @@ class ErrorHandler:
         self.sentry_event_id = sentry.capture(
             self.exc, error_id=self.error_id, request_id=response["X-Request-Id"]
         )
-        got_request_exception.send(sender=None, request=self.django_request)
+        # Receivers read sys.exc_info(), as in the except block Django sends it from; the
+        # answer may be decided after the view's except block has ended (ErrorResponse).
+        while_handling(
+            self.exc, partial(got_request_exception.send, sender=None, request=self.django_request)
+        )
         log_response(
             "%s: %s",
             responses.get(error.status_code, "Server Error"),
@@ -194,11 +201,11 @@ class ErrorHandler:
     def record(
         self, problem: Problem, entry: Entry, error: ClientError, body: dict[str, Any]
     ) -> None:
-        if self.rollback:
+        if self.rollback is not None:
             # From here on the view's transaction is doomed, so a record written at once in it
             # (no middleware to defer it) is not silently rolled back with the view: it goes to
             # Python logging instead. Nothing after this point queries that connection.
-            set_rollback()
+            self.rollback()
             self.rolled_back = True
         if not apierrors_settings.LOG_ENABLED:
             return
@@ -226,19 +233,200 @@ class ErrorHandler:
         log.keep(first, build)
 
 
-def handle(
-    exc: BaseException, request: Any, view: Any = None, *, rollback: bool = False
-) -> HttpResponse:
+def handle(exc: BaseException, request: Any, view: Any = None) -> HttpResponse:
+    """Answer ``exc`` now (the middleware's path, after the view)."""
+    return run(ErrorHandler(exc, request, view))
+
+
+def run(handler: ErrorHandler) -> HttpResponse:
     """Run the pipeline; if it fails, answer from the last resort, which needs nothing."""
-    handler = ErrorHandler(exc, request, view, rollback=rollback)
     try:
         response = handler.run()
     except Exception as failure:
         response = last_resort(handler, failure)
-    if rollback and not handler.rolled_back:
+    if handler.rollback is not None and not handler.rolled_back:
         # The record step did not get to it: the view's transaction is rolled back all the same.
-        set_rollback()
+        handler.rollback()
     return response
+
+
+def answer(
+    response: HttpResponse | None,
+    content: bytes,
+    status: int,
+    content_type: str,
+    headers: dict[str, str],
+    error_id: str,
+) -> HttpResponse:
+    """``response`` (a new HttpResponse when None) made the answer: every header an error
+    response carries, whatever the format, and Vary: Accept-Language."""
+    if response is None:
+        response = HttpResponse(content, status=status, content_type=content_type)
+    else:
+        HttpResponse.__init__(response, content, status=status, content_type=content_type)
+    for name, value in headers.items():
+        response[name] = value
+    language.vary_on_language(response)
+    response.apierrors_error_id = error_id  # type: ignore[attr-defined]
+    return response
+
+
+class ErrorResponse(HttpResponse):
+    """The answer of DRF's exception handler, decided once the view returned.
+
+    DRF's handler returns it at once, the view's transaction marked for rollback, as DRF's own
+    returns a ``Response``; Django renders it after the view returned and its ATOMIC_REQUESTS
+    transaction ended, and ``render()`` runs the pipeline then. Under SQLite, whose transaction
+    holds the database's write lock, the answer is thus not built while the lock is held.
+
+    Whoever reads it first decides it at that moment: its status, its content, any header but
+    ``Vary``, its cookies (a decorator around the view, a test calling the view directly, a
+    site's own exception handler around ours). Headers written before (DRF's ``Allow`` and
+    ``Vary: Accept``, a decorator's) are kept over the pipeline's, and ``Vary`` values merged, as
+    if written after it, as they were when the handler answered at once. A response no one read
+    is decided by the middleware after the view (log.run_pending), so that its error is logged
+    all the same.
+
+    Until then it holds no more than its headers: ``HttpResponse.__init__`` runs once, when it is
+    decided, and what it would have set is looked up through ``__getattr__``, which decides.
+    """
+
+    # Until it is decided: the handler, and the connections it marked for rollback.
+    _handler: ErrorHandler | None = None
+    _marked: list[Any] = []
+    _status = 500
+
+    def __init__(self, handler: ErrorHandler, marked: list[Any]) -> None:
+        # Not HttpResponse's own __init__: decide() runs it with the answer.
+        self.headers = PendingHeaders(self)
+        self.apierrors_error_id = handler.error_id
+        self._marked = marked
+        self._handler = handler
+        log.after_view(handler.request, self.decide)
+
+    def __getattr__(self, name: str) -> Any:
+        """An attribute HttpResponse.__init__ sets (cookies, the content, the charset), read
+        before the answer was decided: decide it, then read it."""
+        if self._handler is None or name.startswith("__"):
+            raise AttributeError(name)
+        self.decide()
+        return getattr(self, name)
+
+    @property
+    def is_decided(self) -> bool:
+        return self._handler is None
+
+    def decide(self) -> None:
+        handler = self._handler
+        if handler is None:
+            return
+        self._handler = None
+        written = self.headers
+        if isinstance(written, PendingHeaders):
+            written.response = None
+        # Decided inside the view: its transaction, marked for rollback when the view raised,
+        # is unmarked while the catalog may be read, and marked again before the record step.
+        doomed = [db for db in self._marked if db.in_atomic_block and db.get_rollback()]
+        if doomed:
+            for db in doomed:
+                db.set_rollback(False)
+            handler.rollback = partial(_mark_rollback, doomed)
+        handler.response = self
+        try:
+            run(handler)
+        finally:
+            handler.response = None
+        for name, value in written.items():
+            if name.lower() == "vary" and self.has_header("Vary"):
+                patch_vary_headers(self, [part.strip() for part in value.split(",")])
+            else:
+                self[name] = value
+
+    def render(self) -> ErrorResponse:
+        """Django's call once the view returned."""
+        if self._handler is not None:
+            self.decide()
+        return self
+
+    @property
+    def status_code(self) -> int:
+        if self._handler is not None:
+            self.decide()
+        return self._status
+
+    @status_code.setter
+    def status_code(self, value: int) -> None:
+        if self._handler is not None:
+            self.decide()
+        self._status = value
+
+    @property
+    def content(self) -> bytes:
+        return HttpResponse.content.fget(self)  # type: ignore[attr-defined,no-any-return]
+
+    @content.setter
+    def content(self, value: Any) -> None:
+        if self._handler is not None:
+            self.decide()
+        HttpResponse.content.fset(self, value)  # type: ignore[attr-defined]
+
+
+class PendingHeaders(ResponseHeaders):
+    """A pending answer's headers: written as any; read (but Vary), they decide it first, and
+    the answer is read from the decided response's headers. Once it is decided (``response``
+    None), what was written before."""
+
+    def __init__(self, response: ErrorResponse) -> None:
+        super().__init__({})
+        self.response: ErrorResponse | None = response
+
+    def __getitem__(self, key: str) -> str:
+        response = self.response
+        if response is None or key.lower() == "vary":
+            return ResponseHeaders.__getitem__(self, key)
+        response.decide()
+        return response.headers[key]
+
+    def __iter__(self) -> Any:
+        response = self.response
+        if response is None:
+            return ResponseHeaders.__iter__(self)
+        response.decide()
+        return iter(response.headers)
+
+    def __len__(self) -> int:
+        response = self.response
+        if response is None:
+            return ResponseHeaders.__len__(self)
+        response.decide()
+        return len(response.headers)
+
+    def pop(self, key: str, default: Any = None) -> Any:
+        response = self.response
+        if response is None:
+            return ResponseHeaders.pop(self, key, default)
+        response.decide()
+        return response.headers.pop(key, default)
+
+
+def while_handling(exc: BaseException, function: Callable[[], Any]) -> Any:
+    """``function()`` with ``exc`` as the exception being handled (sys.exc_info()); ``exc``'s
+    traceback and context are left as they were."""
+    if sys.exc_info()[1] is exc:
+        return function()
+    traceback, context = exc.__traceback__, exc.__context__
+    try:
+        raise exc
+    except BaseException:
+        return function()
+    finally:
+        exc.__traceback__, exc.__context__ = traceback, context
+
+
+def _mark_rollback(databases: list[Any]) -> None:
+    for db in databases:
+        if db.in_atomic_block:
+            db.set_rollback(True)
 
 
 def last_resort(handler: ErrorHandler, failure: BaseException) -> HttpResponse:
@@ -267,12 +455,12 @@ def last_resort(handler: ErrorHandler, failure: BaseException) -> HttpResponse:
         content = json.dumps(
             {"title": error.title, "status": 500, "code": error.code, "error_id": error_id}
         )
-    response = HttpResponse(content, status=status, content_type=content_type)
-    response["X-Error-Id"] = error_id
-    response["X-Request-Id"] = request_id
-    response["Content-Language"] = LAST_RESORT.language
-    language.vary_on_language(response)
-    response.apierrors_error_id = error_id  # type: ignore[attr-defined]
+    headers = {
+        "X-Error-Id": error_id,
+        "X-Request-Id": request_id,
+        "Content-Language": LAST_RESORT.language,
+    }
+    response = answer(handler.response, content.encode(), status, content_type, headers, error_id)
     try:
         logger.error(
             "apierrors error_id=%s answered by the last resort; original %s; the handler "
@@ -329,5 +517,17 @@ def _format(exc: BaseException) -> str:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse:
-    """DRF's EXCEPTION_HANDLER: every exception answered from the catalog; the view rolled back."""
-    return handle(exc, context.get("request"), context.get("view"), rollback=True)
+    """DRF's EXCEPTION_HANDLER: every exception answered from the catalog; the view rolled back.
+
+    The answer is decided after the view (ErrorResponse); the transaction is marked now.
+    """
+    handler = ErrorHandler(exc, context.get("request"), context.get("view"))
+    # DRF's set_rollback(), keeping the connections it marks.
+    marked = [
+        db
+        for db in connections.all(initialized_only=True)
+        if db.settings_dict["ATOMIC_REQUESTS"] and db.in_atomic_block
+    ]
+    for db in marked:
+        db.set_rollback(True)
+    return ErrorResponse(handler, marked)

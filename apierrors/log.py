@@ -200,6 +200,13 @@ def after_response(request: Any, step: Callable[[], None]) -> None:
         step()
 
 
+def after_view(request: Any, step: Callable[[], None]) -> None:
+    """Run ``step`` when the middleware runs, if it runs; else never. A step must not raise."""
+    pending = getattr(getattr(request, "_request", request), PENDING_ATTR, None)
+    if pending is not None:
+        pending.append(step)
+
+
 def run_pending(steps: list[Callable[[], None]]) -> None:
     """The middleware's part, after the view: what after_response() kept for later.
 

@@ -391,13 +391,28 @@ def test_no_query_runs_on_a_transaction_marked_for_rollback(client, atomic_reque
 
 
 @pytest.mark.django_db(transaction=True)
-def test_without_the_middleware_a_rolled_back_views_record_goes_to_logging(
-    client, atomic_requests, settings, caplog
+def test_without_the_middleware_a_rolled_back_views_row_is_written_after_the_rollback(
+    client, atomic_requests, settings
 ):
     settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "apierrors" not in m]
 
+    response = client.post("/api/t/write/crash/")
+
+    assert response.status_code == 500
+    assert not Widget.objects.exists()
+    assert log_row(response).path == "/api/t/write/crash/"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_the_middleware_an_answer_decided_in_the_view_has_its_record_logged(
+    client, atomic_requests, settings, caplog
+):
+    # never_cache reads the response inside the view's doomed transaction: its row would be
+    # rolled back with the view, so it goes to Python logging instead.
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "apierrors" not in m]
+
     with caplog.at_level(logging.ERROR, logger="apierrors.log"):
-        response = client.post("/api/t/write/crash/")
+        response = client.post("/api/t/never-cached-write/crash/")
 
     assert response.status_code == 500
     assert not Widget.objects.exists()

@@ -7,13 +7,16 @@ from collections.abc import Callable
 from django.core import exceptions as django_exceptions
 from django.db import DatabaseError, OperationalError, connection
 from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apierrors import APIError
+from apierrors.handler import exception_handler
 from project.booking.auth import APIKeyAuthentication
 from tests.testapp.exceptions import UpstreamSlowTimeout, UpstreamTimeout
 from tests.testapp.models import Part, Widget
@@ -138,6 +141,29 @@ class WidgetWriteView(APIView):
         Widget.objects.create(name=f"written-{kind}")
         RAISERS[kind]()
         return Response({"ok": True})
+
+
+class BrowsableRaiseView(RaiseView):
+    """Two renderers: DRF's finalize_response adds Vary: Accept."""
+
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
+
+
+# DRF's view wrapped in a decorator that reads its response inside the view's transaction.
+never_cached_write = never_cache(WidgetWriteView.as_view())
+
+
+def plain_discarding(request: HttpRequest, kind: str) -> JsonResponse:
+    """Calls a DRF view that fails and answers without reading its response."""
+    RaiseView.as_view()(request, kind=kind)
+    return JsonResponse({"discarded": kind})
+
+
+def status_tagging_exception_handler(exc: Exception, context: dict) -> Response:
+    """A site's own EXCEPTION_HANDLER around ours, reading the status it answered."""
+    response = exception_handler(exc, context)
+    response["X-Status-Seen"] = str(response.status_code)
+    return response
 
 
 class FormatOverrideView(RaiseView):

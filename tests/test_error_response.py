@@ -1,0 +1,166 @@
+"""DRF views' errors are answered once the view returned: after its transaction, as DRF's own.
+
+The exception handler returns an ErrorResponse that Django renders after the view; whatever
+reads it before (a decorator, a test calling the view, a site's own handler) decides it then.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+from django.core.signals import got_request_exception
+from django.db import connection
+from rest_framework.test import APIRequestFactory
+
+from apierrors.catalog import catalog
+from apierrors.handler import ErrorResponse
+from apierrors.models import ErrorCode, ErrorLog
+from tests.conftest import log_row
+from tests.test_robustness import QueryRecorder
+from tests.testapp.models import Widget
+from tests.testapp.views import RaiseView
+
+
+class TransactionRecorder:
+    """Each query with whether it ran inside a transaction."""
+
+    def __init__(self) -> None:
+        self.queries: list[tuple[str, bool]] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        self.queries.append((sql, connection.in_atomic_block))
+        return execute(sql, params, many, context)
+
+    def of(self, table: str) -> list[bool]:
+        return [inside for sql, inside in self.queries if table in sql]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("kind", "status"), [("api_error", 400), ("crash", 500)])
+def test_the_answer_is_built_after_the_views_transaction(client, atomic_requests, kind, status):
+    recorder = TransactionRecorder()
+    catalog.invalidate()  # cold: the catalog is read while answering
+    with connection.execute_wrapper(recorder):
+        response = client.post(f"/api/t/write/{kind}/")
+
+    assert response.status_code == status
+    # The view's own write ran in its transaction, and was rolled back.
+    assert recorder.of("testapp_widget") == [True]
+    assert not Widget.objects.exists()
+    # The catalog was read once the view's transaction had ended.
+    assert recorder.of('"apierrors_errorcode"') == [False]
+    assert log_row(response).path == f"/api/t/write/{kind}/"
+
+
+@pytest.mark.django_db
+def test_headers_drf_sets_on_the_view_come_after_the_answers_own(client):
+    response = client.get("/api/t/browsable-raise/not_found/", HTTP_ACCEPT_LANGUAGE="fr")
+
+    assert response.status_code == 404
+    assert dict(response.headers) == {
+        "Content-Type": "application/problem+json",
+        "X-Error-Id": response["X-Error-Id"],
+        "X-Request-Id": response["X-Request-Id"],
+        "Content-Language": "fr",
+        "Vary": "Accept-Language, Accept",
+        "Allow": "GET, POST, HEAD, OPTIONS",
+        "Content-Length": str(len(response.content)),
+    }
+    assert json.loads(response.content)["title"] == "Introuvable"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_decorator_reading_the_response_decides_it_inside_the_view(client, atomic_requests):
+    # never_cache reads the response's headers inside the view's transaction, which the
+    # handler marked for rollback: the catalog is read all the same, and nothing else is.
+    ErrorCode.objects.filter(code="invalid_product_id").update(
+        message_en="Edited in the admin: product {productId}."
+    )
+    catalog.invalidate()
+    doomed = QueryRecorder()
+    with connection.execute_wrapper(doomed):
+        response = client.post("/api/t/never-cached-write/api_error/")
+
+    assert doomed.doomed == []
+    assert response.status_code == 400
+    assert json.loads(response.content)["detail"] == "Edited in the admin: product 123."
+    assert response["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, private"
+    assert response["Vary"] == "Accept-Language"
+    assert response["Allow"] == "POST, OPTIONS"
+    assert not Widget.objects.exists()
+    assert log_row(response).code == "invalid_product_id"
+
+
+@pytest.mark.django_db
+def test_a_view_called_directly_answers_as_through_django(client):
+    through_django = client.get("/api/t/raise/api_error/")
+    request = APIRequestFactory().get("/api/t/raise/api_error/")
+
+    response = RaiseView.as_view()(request, kind="api_error")
+
+    assert isinstance(response, ErrorResponse)
+    assert not response.is_decided
+    assert response.status_code == 400
+    assert response.is_decided  # by that read
+    assert response["Content-Type"] == "application/problem+json"
+    body = json.loads(response.content)
+    expected = json.loads(through_django.content)
+    assert body == {**expected, "error_id": response["X-Error-Id"]}
+    assert log_row(response).path == "/api/t/raise/api_error/"
+
+
+@pytest.mark.django_db
+def test_a_sites_own_handler_around_ours_reads_the_answer(client, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "EXCEPTION_HANDLER": "tests.testapp.views.status_tagging_exception_handler",
+    }
+
+    response = client.get("/api/t/raise/not_found/")
+
+    assert response.status_code == 404
+    assert response["X-Status-Seen"] == "404"
+    assert log_row(response).code == "not_found"
+
+
+@pytest.mark.django_db
+def test_an_error_whose_response_no_one_read_is_logged(client):
+    response = client.get("/api/t/plain-discarding/not_found/")
+
+    assert response.status_code == 200
+    assert json.loads(response.content) == {"discarded": "not_found"}
+    row = ErrorLog.objects.get()
+    assert (row.code, row.status_code, row.path) == (
+        "not_found",
+        404,
+        "/api/t/plain-discarding/not_found/",
+    )
+
+
+@pytest.mark.django_db
+def test_djangos_signal_receivers_see_the_exception_being_handled(client):
+    seen = []
+
+    def receiver(sender, request, **kwargs):
+        seen.append(sys.exc_info()[1])
+
+    got_request_exception.connect(receiver)
+    try:
+        response = client.get("/api/t/raise/crash/")
+    finally:
+        got_request_exception.disconnect(receiver)
+
+    assert response.status_code == 500
+    assert len(seen) == 1
+    assert isinstance(seen[0], RuntimeError)
+    # Its traceback is the view's still, without a frame of the handler that re-raised it.
+    names = []
+    tb = seen[0].__traceback__
+    while tb is not None:
+        names.append(tb.tb_frame.f_code.co_name)
+        tb = tb.tb_next
+    assert names[0] == "dispatch"
+    assert names[-1] == "_crash"
+    assert "while_handling" not in names
