@@ -94,6 +94,21 @@ def test_a_decorator_reading_the_response_decides_it_inside_the_view(client, ato
 
 
 @pytest.mark.django_db
+def test_what_a_decorator_writes_on_the_response_is_kept_over_the_answer(client):
+    # Content-Language and X-Marked are written before the answer is decided, the cookie after
+    # (setting it decides it): each ends as the decorator wrote it, as when the handler
+    # answered inside the view.
+    response = client.get("/api/t/marked-raise/not_found/", HTTP_ACCEPT_LANGUAGE="fr")
+
+    assert response.status_code == 404
+    assert response["Content-Language"] == "de"
+    assert response["X-Marked"] == "yes"
+    assert response.cookies["seen"].value == "1"
+    assert json.loads(response.content)["title"] == "Introuvable"
+    assert log_row(response).status_code == 404
+
+
+@pytest.mark.django_db
 def test_a_view_called_directly_answers_as_through_django(client):
     through_django = client.get("/api/t/raise/api_error/")
     request = APIRequestFactory().get("/api/t/raise/api_error/")

@@ -9,6 +9,7 @@ urlpatterns = [
     path("write/<str:kind>/", views.WidgetWriteView.as_view()),
     path("browsable-raise/<str:kind>/", views.BrowsableRaiseView.as_view()),
     path("never-cached-write/<str:kind>/", views.never_cached_write),
+    path("marked-raise/<str:kind>/", views.marked_raise),
     path("plain-discarding/<str:kind>/", views.plain_discarding),
     path("override/<str:kind>/", views.FormatOverrideView.as_view()),
     path("plain/<str:kind>/", views.plain_raise),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.core import exceptions as django_exceptions
 from django.db import DatabaseError, OperationalError, connection
@@ -151,6 +152,23 @@ class BrowsableRaiseView(RaiseView):
 
 # DRF's view wrapped in a decorator that reads its response inside the view's transaction.
 never_cached_write = never_cache(WidgetWriteView.as_view())
+
+
+def marking(view: Callable[..., Any]) -> Callable[..., Any]:
+    """A decorator that writes on the view's response: a header the answer sets too, one of its
+    own, and a cookie."""
+
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        response = view(request, *args, **kwargs)
+        response["Content-Language"] = "de"
+        response["X-Marked"] = "yes"
+        response.set_cookie("seen", "1")
+        return response
+
+    return wrapped
+
+
+marked_raise = marking(RaiseView.as_view())
 
 
 def plain_discarding(request: HttpRequest, kind: str) -> JsonResponse:
