@@ -519,7 +519,9 @@ def _format(exc: BaseException) -> str:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse:
     """DRF's EXCEPTION_HANDLER: every exception answered from the catalog; the view rolled back.
 
-    The answer is decided after the view (ErrorResponse); the transaction is marked now.
+    Inside an ATOMIC_REQUESTS transaction, the transaction is marked now and the answer decided
+    after the view (ErrorResponse). Without one there is nothing to wait for: answered now,
+    which spares the pending response's cost.
     """
     handler = ErrorHandler(exc, context.get("request"), context.get("view"))
     # DRF's set_rollback(), keeping the connections it marks.
@@ -528,6 +530,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse:
         for db in connections.all(initialized_only=True)
         if db.settings_dict["ATOMIC_REQUESTS"] and db.in_atomic_block
     ]
+    if not marked:
+        return run(handler)
     for db in marked:
         db.set_rollback(True)
     return ErrorResponse(handler, marked)

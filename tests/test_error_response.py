@@ -1,7 +1,9 @@
 """DRF views' errors are answered once the view returned: after its transaction, as DRF's own.
 
-The exception handler returns an ErrorResponse that Django renders after the view; whatever
-reads it before (a decorator, a test calling the view, a site's own handler) decides it then.
+Under ATOMIC_REQUESTS the exception handler returns an ErrorResponse that Django renders after
+the view; whatever reads it before (a decorator, a test calling the view, a site's own handler)
+decides it then. Without a transaction around the view the answer is built at once. Tests that
+say what a client sees run both ways: the answer is the same.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import sys
 
 import pytest
 from django.core.signals import got_request_exception
-from django.db import connection
+from django.db import connection, transaction
+from django.http import HttpResponse
 from rest_framework.test import APIRequestFactory
 
 from apierrors.catalog import catalog
@@ -21,6 +24,16 @@ from tests.conftest import log_row
 from tests.test_robustness import QueryRecorder
 from tests.testapp.models import Widget
 from tests.testapp.views import RaiseView
+
+
+@pytest.fixture(params=["in ATOMIC_REQUESTS", "without a transaction"])
+def view_transaction(request) -> bool:
+    """Each test twice: the view in an ATOMIC_REQUESTS transaction (the answer decided after
+    it), and without one (answered at once)."""
+    if request.param == "in ATOMIC_REQUESTS":
+        request.getfixturevalue("atomic_requests")
+        return True
+    return False
 
 
 class TransactionRecorder:
@@ -55,7 +68,7 @@ def test_the_answer_is_built_after_the_views_transaction(client, atomic_requests
 
 
 @pytest.mark.django_db
-def test_headers_drf_sets_on_the_view_come_after_the_answers_own(client):
+def test_headers_drf_sets_on_the_view_come_after_the_answers_own(client, view_transaction):
     response = client.get("/api/t/browsable-raise/not_found/", HTTP_ACCEPT_LANGUAGE="fr")
 
     assert response.status_code == 404
@@ -94,7 +107,7 @@ def test_a_decorator_reading_the_response_decides_it_inside_the_view(client, ato
 
 
 @pytest.mark.django_db
-def test_what_a_decorator_writes_on_the_response_is_kept_over_the_answer(client):
+def test_what_a_decorator_writes_on_the_response_is_kept_over_the_answer(client, view_transaction):
     # Content-Language and X-Marked are written before the answer is decided, the cookie after
     # (setting it decides it): each ends as the decorator wrote it, as when the handler
     # answered inside the view.
@@ -115,10 +128,27 @@ def test_a_view_called_directly_answers_as_through_django(client):
 
     response = RaiseView.as_view()(request, kind="api_error")
 
-    assert isinstance(response, ErrorResponse)
-    assert not response.is_decided
+    assert type(response) is HttpResponse  # no transaction to wait for: answered at once
+    assert_same_answer(response, through_django)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_view_called_directly_in_its_transaction_answers_when_read(client, atomic_requests):
+    through_django = client.get("/api/t/raise/api_error/")
+    request = APIRequestFactory().get("/api/t/raise/api_error/")
+
+    with transaction.atomic():  # as ATOMIC_REQUESTS wraps the view
+        response = RaiseView.as_view()(request, kind="api_error")
+        assert isinstance(response, ErrorResponse)
+        assert not response.is_decided
+
     assert response.status_code == 400
     assert response.is_decided  # by that read
+    assert_same_answer(response, through_django)
+
+
+def assert_same_answer(response, through_django) -> None:
+    assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
     body = json.loads(response.content)
     expected = json.loads(through_django.content)
@@ -127,7 +157,7 @@ def test_a_view_called_directly_answers_as_through_django(client):
 
 
 @pytest.mark.django_db
-def test_a_sites_own_handler_around_ours_reads_the_answer(client, settings):
+def test_a_sites_own_handler_around_ours_reads_the_answer(client, view_transaction, settings):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "EXCEPTION_HANDLER": "tests.testapp.views.status_tagging_exception_handler",
@@ -141,7 +171,7 @@ def test_a_sites_own_handler_around_ours_reads_the_answer(client, settings):
 
 
 @pytest.mark.django_db
-def test_an_error_whose_response_no_one_read_is_logged(client):
+def test_an_error_whose_response_no_one_read_is_logged(client, view_transaction):
     response = client.get("/api/t/plain-discarding/not_found/")
 
     assert response.status_code == 200
@@ -155,7 +185,7 @@ def test_an_error_whose_response_no_one_read_is_logged(client):
 
 
 @pytest.mark.django_db
-def test_djangos_signal_receivers_see_the_exception_being_handled(client):
+def test_djangos_signal_receivers_see_the_exception_being_handled(client, view_transaction):
     seen = []
 
     def receiver(sender, request, **kwargs):
