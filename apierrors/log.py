@@ -192,19 +192,18 @@ def after_response(request: Any, step: Callable[[], None]) -> None:
     """Run ``step`` once the view returned, when the middleware runs: outside the view's
     transaction (under ATOMIC_REQUESTS, the database lock it may hold is released by then);
     else now. A step must not raise."""
-    django_request = getattr(request, "_request", request)
-    pending = getattr(django_request, PENDING_ATTR, None)
-    if pending is not None:
-        pending.append(step)
-    else:
+    if not after_view(request, step):
         step()
 
 
-def after_view(request: Any, step: Callable[[], None]) -> None:
-    """Run ``step`` when the middleware runs, if it runs; else never. A step must not raise."""
+def after_view(request: Any, step: Callable[[], None]) -> bool:
+    """Run ``step`` when the middleware runs after the view, if it runs; whether it will.
+    A step must not raise."""
     pending = getattr(getattr(request, "_request", request), PENDING_ATTR, None)
-    if pending is not None:
-        pending.append(step)
+    if pending is None:
+        return False
+    pending.append(step)
+    return True
 
 
 def run_pending(steps: list[Callable[[], None]]) -> None:
