@@ -532,6 +532,5 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse:
     ]
     if not marked:
         return run(handler)
-    for db in marked:
-        db.set_rollback(True)
+    _mark_rollback(marked)
     return ErrorResponse(handler, marked)
