@@ -380,33 +380,32 @@ class PendingHeaders(ResponseHeaders):
         super().__init__({})
         self.response: ErrorResponse | None = response
 
-    def __getitem__(self, key: str) -> str:
+    def _answer(self) -> ResponseHeaders | None:
+        """The decided answer's headers, deciding it now; None once it is decided, when this
+        holds only what was written before."""
         response = self.response
-        if response is None or key.lower() == "vary":
-            return ResponseHeaders.__getitem__(self, key)
+        if response is None:
+            return None
         response.decide()
-        return response.headers[key]
+        return response.headers
+
+    def __getitem__(self, key: str) -> str:
+        headers = None if key.lower() == "vary" else self._answer()
+        return ResponseHeaders.__getitem__(self, key) if headers is None else headers[key]
 
     def __iter__(self) -> Any:
-        response = self.response
-        if response is None:
-            return ResponseHeaders.__iter__(self)
-        response.decide()
-        return iter(response.headers)
+        headers = self._answer()
+        return ResponseHeaders.__iter__(self) if headers is None else iter(headers)
 
     def __len__(self) -> int:
-        response = self.response
-        if response is None:
-            return ResponseHeaders.__len__(self)
-        response.decide()
-        return len(response.headers)
+        headers = self._answer()
+        return ResponseHeaders.__len__(self) if headers is None else len(headers)
 
     def pop(self, key: str, default: Any = None) -> Any:
-        response = self.response
-        if response is None:
+        headers = self._answer()
+        if headers is None:
             return ResponseHeaders.pop(self, key, default)
-        response.decide()
-        return response.headers.pop(key, default)
+        return headers.pop(key, default)
 
 
 def while_handling(exc: BaseException, function: Callable[[], Any]) -> Any:
