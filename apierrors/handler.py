@@ -519,8 +519,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse:
     """DRF's EXCEPTION_HANDLER: every exception answered from the catalog; the view rolled back.
 
     Inside an ATOMIC_REQUESTS transaction, the transaction is marked now and the answer decided
-    after the view (ErrorResponse). Without one there is nothing to wait for: answered now,
-    which spares the pending response's cost.
+    after the view (ErrorResponse), where ANSWER_AFTER_VIEW says so. Otherwise it is answered
+    now, which spares the pending response's cost, and a transaction is marked for rollback
+    before the record step.
     """
     handler = ErrorHandler(exc, context.get("request"), context.get("view"))
     # DRF's set_rollback(), keeping the connections it marks.
@@ -529,7 +530,18 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse:
         for db in connections.all(initialized_only=True)
         if db.settings_dict["ATOMIC_REQUESTS"] and db.in_atomic_block
     ]
-    if not marked:
+    if not marked or not answer_after_view(marked):
+        if marked:
+            handler.rollback = partial(_mark_rollback, marked)
         return run(handler)
     _mark_rollback(marked)
     return ErrorResponse(handler, marked)
+
+
+def answer_after_view(databases: list[Any]) -> bool:
+    """ANSWER_AFTER_VIEW for a view in transactions on ``databases``: "auto" answers after the
+    view where a transaction holds the database's write lock (SQLite's do), else in it."""
+    setting = apierrors_settings.ANSWER_AFTER_VIEW
+    if setting == "auto":
+        return any(db.vendor == "sqlite" for db in databases)
+    return bool(setting)

@@ -36,6 +36,8 @@ def test_the_test_settings_are_clean():
         ({"CAMELCASE_FIELD_PATHS": "yes"}, ["apierrors.E103"]),
         ({"RETRY_AFTER": -1}, ["apierrors.E104"]),
         ({"RETRY_AFTER": "1"}, ["apierrors.E104"]),
+        ({"ANSWER_AFTER_VIEW": "yes"}, ["apierrors.E105"]),
+        ({"ANSWER_AFTER_VIEW": 1.0}, ["apierrors.E105"]),
         ({"FORMAT_BY_PATH": {"api/v2/": "octo"}}, ["apierrors.W101"]),
     ],
 )

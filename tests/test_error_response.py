@@ -1,14 +1,15 @@
 """DRF views' errors are answered once the view returned: after its transaction, as DRF's own.
 
-Under ATOMIC_REQUESTS the exception handler returns an ErrorResponse that Django renders after
-the view; whatever reads it before (a decorator, a test calling the view, a site's own handler)
-decides it then. Without a transaction around the view the answer is built at once. Tests that
-say what a client sees run both ways: the answer is the same.
+Under ATOMIC_REQUESTS, with ANSWER_AFTER_VIEW (by default on SQLite), the exception handler
+returns an ErrorResponse that Django renders after the view; whatever reads it before (a
+decorator, a test calling the view, a site's own handler) decides it then. Otherwise the answer
+is built at once. Tests that say what a client sees run each way: the answer is the same.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import sys
 
 import pytest
@@ -21,19 +22,29 @@ from apierrors.catalog import catalog
 from apierrors.handler import ErrorResponse
 from apierrors.models import ErrorCode, ErrorLog
 from tests.conftest import log_row
-from tests.test_robustness import QueryRecorder
+from tests.test_robustness import QueryRecorder, assert_logged_not_stored
 from tests.testapp.models import Widget
 from tests.testapp.views import RaiseView
 
 
-@pytest.fixture(params=["in ATOMIC_REQUESTS", "without a transaction"])
-def view_transaction(request) -> bool:
-    """Each test twice: the view in an ATOMIC_REQUESTS transaction (the answer decided after
-    it), and without one (answered at once)."""
-    if request.param == "in ATOMIC_REQUESTS":
+def set_answer_after_view(settings, value) -> None:
+    settings.APIERRORS = {**settings.APIERRORS, "ANSWER_AFTER_VIEW": value}
+
+
+@pytest.fixture
+def answered_after_view(atomic_requests, settings) -> None:
+    """The view in an ATOMIC_REQUESTS transaction, its errors answered after it."""
+    set_answer_after_view(settings, True)
+
+
+@pytest.fixture(params=["answered after the view", "answered in the view", "no transaction"])
+def view_transaction(request, settings) -> str:
+    """Each test three times: the view in an ATOMIC_REQUESTS transaction, its error answered
+    after it and inside it, and the view without a transaction (answered at once)."""
+    if request.param != "no transaction":
         request.getfixturevalue("atomic_requests")
-        return True
-    return False
+        set_answer_after_view(settings, request.param == "answered after the view")
+    return str(request.param)
 
 
 class TransactionRecorder:
@@ -52,7 +63,14 @@ class TransactionRecorder:
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(("kind", "status"), [("api_error", 400), ("crash", 500)])
-def test_the_answer_is_built_after_the_views_transaction(client, atomic_requests, kind, status):
+@pytest.mark.parametrize(
+    ("setting", "after_on_sqlite", "after_elsewhere"),
+    [(True, True, True), (False, False, False), ("auto", True, False)],
+)
+def test_answer_after_view_says_when_the_answer_is_built(
+    client, atomic_requests, settings, kind, status, setting, after_on_sqlite, after_elsewhere
+):
+    set_answer_after_view(settings, setting)
     recorder = TransactionRecorder()
     catalog.invalidate()  # cold: the catalog is read while answering
     with connection.execute_wrapper(recorder):
@@ -62,8 +80,9 @@ def test_the_answer_is_built_after_the_views_transaction(client, atomic_requests
     # The view's own write ran in its transaction, and was rolled back.
     assert recorder.of("testapp_widget") == [True]
     assert not Widget.objects.exists()
-    # The catalog was read once the view's transaction had ended.
-    assert recorder.of('"apierrors_errorcode"') == [False]
+    # The catalog was read once the view's transaction had ended, or inside it.
+    after = after_on_sqlite if connection.vendor == "sqlite" else after_elsewhere
+    assert recorder.of('"apierrors_errorcode"') == [not after]
     assert log_row(response).path == f"/api/t/write/{kind}/"
 
 
@@ -85,7 +104,7 @@ def test_headers_drf_sets_on_the_view_come_after_the_answers_own(client, view_tr
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_decorator_reading_the_response_decides_it_inside_the_view(client, atomic_requests):
+def test_a_decorator_reading_the_response_decides_it_inside_the_view(client, answered_after_view):
     # never_cache reads the response's headers inside the view's transaction, which the
     # handler marked for rollback: the catalog is read all the same, and nothing else is.
     ErrorCode.objects.filter(code="invalid_product_id").update(
@@ -133,7 +152,7 @@ def test_a_view_called_directly_answers_as_through_django(client):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_view_called_directly_in_its_transaction_answers_when_read(client, atomic_requests):
+def test_a_view_called_directly_in_its_transaction_answers_when_read(client, answered_after_view):
     through_django = client.get("/api/t/raise/api_error/")
     request = APIRequestFactory().get("/api/t/raise/api_error/")
 
@@ -147,13 +166,34 @@ def test_a_view_called_directly_in_its_transaction_answers_when_read(client, ato
     assert_same_answer(response, through_django)
 
 
-def assert_same_answer(response, through_django) -> None:
+@pytest.mark.django_db(transaction=True)
+def test_a_view_called_directly_in_its_transaction_answered_in_it(
+    client, atomic_requests, settings, caplog
+):
+    set_answer_after_view(settings, False)
+    through_django = client.get("/api/t/raise/api_error/")
+    ErrorLog.objects.all().delete()
+    request = APIRequestFactory().get("/api/t/raise/api_error/")
+
+    # transaction.atomic() as ATOMIC_REQUESTS wraps the view.
+    with caplog.at_level(logging.ERROR, logger="apierrors.log"), transaction.atomic():
+        response = RaiseView.as_view()(request, kind="api_error")
+        assert type(response) is HttpResponse
+        assert connection.needs_rollback  # marked by the record step, as DRF's handler does
+
+    assert_same_answer(response, through_django, logged=False)
+    # No middleware around a direct call: the row would have vanished with the transaction.
+    assert_logged_not_stored(caplog, response)
+
+
+def assert_same_answer(response, through_django, *, logged: bool = True) -> None:
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
     body = json.loads(response.content)
     expected = json.loads(through_django.content)
     assert body == {**expected, "error_id": response["X-Error-Id"]}
-    assert log_row(response).path == "/api/t/raise/api_error/"
+    if logged:
+        assert log_row(response).path == "/api/t/raise/api_error/"
 
 
 @pytest.mark.django_db

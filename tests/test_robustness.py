@@ -391,16 +391,24 @@ def test_no_query_runs_on_a_transaction_marked_for_rollback(client, atomic_reque
 
 
 @pytest.mark.django_db(transaction=True)
-def test_without_the_middleware_a_rolled_back_views_row_is_written_after_the_rollback(
-    client, atomic_requests, settings
+@pytest.mark.parametrize("after_view", [True, False])
+def test_without_the_middleware_a_rolled_back_views_record(
+    client, atomic_requests, settings, caplog, after_view
 ):
+    # Answered after the view, the row is written once the view's transaction rolled back.
+    # Answered inside it, the row would be rolled back with the view: it goes to Python logging.
     settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "apierrors" not in m]
+    settings.APIERRORS = {**settings.APIERRORS, "ANSWER_AFTER_VIEW": after_view}
 
-    response = client.post("/api/t/write/crash/")
+    with caplog.at_level(logging.ERROR, logger="apierrors.log"):
+        response = client.post("/api/t/write/crash/")
 
     assert response.status_code == 500
     assert not Widget.objects.exists()
-    assert log_row(response).path == "/api/t/write/crash/"
+    if after_view:
+        assert log_row(response).path == "/api/t/write/crash/"
+    else:
+        assert_logged_not_stored(caplog, response)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -410,12 +418,19 @@ def test_without_the_middleware_an_answer_decided_in_the_view_has_its_record_log
     # never_cache reads the response inside the view's doomed transaction: its row would be
     # rolled back with the view, so it goes to Python logging instead.
     settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "apierrors" not in m]
+    settings.APIERRORS = {**settings.APIERRORS, "ANSWER_AFTER_VIEW": True}
 
     with caplog.at_level(logging.ERROR, logger="apierrors.log"):
         response = client.post("/api/t/never-cached-write/crash/")
 
     assert response.status_code == 500
     assert not Widget.objects.exists()
+    assert_logged_not_stored(caplog, response)
+
+
+def assert_logged_not_stored(caplog, response) -> None:
+    """The error's record went to Python logging, not to the table: the view's transaction,
+    marked for rollback, would have taken the row with it."""
     assert not ErrorLog.objects.exists()
     lines = [r.getMessage() for r in caplog.records if r.name == "apierrors.log"]
     assert len(lines) == 1
