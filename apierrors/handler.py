@@ -52,7 +52,7 @@ class ErrorHandler:
         # The response render() answers into; a new HttpResponse when None (ErrorResponse's).
         self.response: HttpResponse | None = None
         # Marks the view's transaction for rollback before the record step, when the answer is
-        # decided inside it (ErrorResponse); record() calls it.
+        # built inside it (exception_handler, ErrorResponse.decide); record() calls it.
         self.rollback: Callable[[], None] | None = None
         self.rolled_back = False
         log_context.bind_error_id(self.error_id)
@@ -530,9 +530,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse:
         for db in connections.all(initialized_only=True)
         if db.settings_dict["ATOMIC_REQUESTS"] and db.in_atomic_block
     ]
-    if not marked or not answer_after_view(marked):
-        if marked:
-            handler.rollback = partial(_mark_rollback, marked)
+    if not marked:
+        return run(handler)
+    if not answer_after_view(marked):
+        handler.rollback = partial(_mark_rollback, marked)
         return run(handler)
     _mark_rollback(marked)
     return ErrorResponse(handler, marked)
