@@ -391,41 +391,32 @@ def test_no_query_runs_on_a_transaction_marked_for_rollback(client, atomic_reque
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("after_view", [True, False])
+@pytest.mark.parametrize(
+    ("view", "after_view", "stored"),
+    [
+        # Answered after the view: the row is written once its transaction rolled back.
+        ("write", True, True),
+        # Answered inside it, the row would be rolled back with the view: Python logging.
+        ("write", False, False),
+        # never_cache reads the response inside the view's doomed transaction: the same.
+        ("never-cached-write", True, False),
+    ],
+)
 def test_without_the_middleware_a_rolled_back_views_record(
-    client, atomic_requests, settings, caplog, after_view
+    client, atomic_requests, settings, caplog, view, after_view, stored
 ):
-    # Answered after the view, the row is written once the view's transaction rolled back.
-    # Answered inside it, the row would be rolled back with the view: it goes to Python logging.
     settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "apierrors" not in m]
     settings.APIERRORS = {**settings.APIERRORS, "ANSWER_AFTER_VIEW": after_view}
 
     with caplog.at_level(logging.ERROR, logger="apierrors.log"):
-        response = client.post("/api/t/write/crash/")
+        response = client.post(f"/api/t/{view}/crash/")
 
     assert response.status_code == 500
     assert not Widget.objects.exists()
-    if after_view:
-        assert log_row(response).path == "/api/t/write/crash/"
+    if stored:
+        assert log_row(response).path == f"/api/t/{view}/crash/"
     else:
         assert_logged_not_stored(caplog, response)
-
-
-@pytest.mark.django_db(transaction=True)
-def test_without_the_middleware_an_answer_decided_in_the_view_has_its_record_logged(
-    client, atomic_requests, settings, caplog
-):
-    # never_cache reads the response inside the view's doomed transaction: its row would be
-    # rolled back with the view, so it goes to Python logging instead.
-    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "apierrors" not in m]
-    settings.APIERRORS = {**settings.APIERRORS, "ANSWER_AFTER_VIEW": True}
-
-    with caplog.at_level(logging.ERROR, logger="apierrors.log"):
-        response = client.post("/api/t/never-cached-write/crash/")
-
-    assert response.status_code == 500
-    assert not Widget.objects.exists()
-    assert_logged_not_stored(caplog, response)
 
 
 def assert_logged_not_stored(caplog, response) -> None:
