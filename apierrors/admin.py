@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 from collections.abc import Mapping
 from http import HTTPStatus
@@ -16,7 +17,7 @@ from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -31,7 +32,7 @@ from modeltranslation.admin import TranslationAdmin
 from modeltranslation.settings import AVAILABLE_LANGUAGES
 from modeltranslation.utils import build_localized_fieldname
 
-from apierrors import admin_export, preview, storm
+from apierrors import admin_export, preview
 from apierrors.ids import normalize_error_id
 from apierrors.integrations import sentry
 from apierrors.language import negotiate
@@ -98,8 +99,7 @@ def with_occurrences(queryset: QuerySet[ErrorCode]) -> QuerySet[ErrorCode]:
     logs = ErrorLog.objects.filter(code=OuterRef("code")).order_by()
 
     def count_since(since: datetime.datetime) -> Coalesce:
-        # Sum, not count: a storm summary row stands for its occurrences.
-        counted = logs.filter(created_at__gte=since).values("code").annotate(n=Sum("occurrences"))
+        counted = logs.filter(created_at__gte=since).values("code").annotate(n=Count("pk"))
         return Coalesce(Subquery(counted.values("n")[:1]), 0)
 
     return queryset.annotate(
@@ -517,6 +517,33 @@ def _json_field(name: str, description: Any) -> Any:
     return display
 
 
+def detail_row(obj: ErrorLog) -> ErrorLog:
+    """The row holding ``obj``'s detail: the full row a light row points to (when it is still
+    in the log), else ``obj`` itself. Read once per record page."""
+    if not obj.detail_from:
+        return obj
+    cached: ErrorLog | None = obj.__dict__.get("apierrors_detail_row")
+    if cached is None:
+        found = ErrorLog.objects.filter(error_id=obj.detail_from).first()
+        cached = obj.__dict__["apierrors_detail_row"] = found or obj
+    return cached
+
+
+def from_detail_row(display: Any) -> Any:
+    """A record field shown from the row holding the detail, marked as taken from it."""
+
+    @functools.wraps(display)
+    def shown(admin_instance: admin.ModelAdmin, obj: ErrorLog) -> str:
+        source = detail_row(obj)
+        value: str = display(admin_instance, source)
+        if source is obj:
+            return value
+        taken = _("from {error_id}").format(error_id=source.error_id)
+        return format_html('<span class="apierrors-muted">{}</span>{}', taken, value)
+
+    return shown
+
+
 def _status_text(status_code: int) -> str:
     try:
         return f"{status_code} {HTTPStatus(status_code).phrase}"
@@ -533,7 +560,6 @@ class ErrorLogAdmin(admin.ModelAdmin):
         "created_at",
         "status_code",
         "code",
-        "occurrences",
         "method",
         "path",
         "username",
@@ -551,7 +577,7 @@ class ErrorLogAdmin(admin.ModelAdmin):
     show_full_result_count = False
     # The record in the order support reads it: when, what was asked, what was answered, why.
     fieldsets = [
-        (_("When"), {"fields": ["created_display", "error_id", "occurrences", "last_seen_at"]}),
+        (_("When"), {"fields": ["created_display", "error_id", "detail_display"]}),
         (
             _("Request"),
             {
@@ -601,14 +627,16 @@ class ErrorLogAdmin(admin.ModelAdmin):
         return False
 
     def get_fieldsets(self, request: HttpRequest, obj: ErrorLog | None = None) -> Any:
-        if obj is None or obj.traceback:
+        if obj is None:
             return self.fieldsets
-        # Client errors keep no traceback: no empty box to puzzle over.
+        hidden = set()
+        if not detail_row(obj).traceback:
+            # Client errors keep no traceback: no empty box to puzzle over.
+            hidden.add("traceback_display")
+        if not obj.detail_from:
+            hidden.add("detail_display")
         return [
-            (
-                name,
-                {**options, "fields": [f for f in options["fields"] if f != "traceback_display"]},
-            )
+            (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
             for name, options in self.fieldsets
         ]
 
@@ -624,24 +652,14 @@ class ErrorLogAdmin(admin.ModelAdmin):
                 return HttpResponseRedirect(
                     reverse("admin:apierrors_errorlog_change", args=[found])
                 )
-            if storm.summaries_covering(error_id, self.get_queryset(request)).exists():
-                messages.info(
-                    request,
-                    _(
-                        "The error_id %(error_id)s has no record of its own: it came during an "
-                        "error storm, and the summary listed below counts it."
-                    )
-                    % {"error_id": error_id},
+            messages.warning(
+                request,
+                _(
+                    "No error has the error_id %(error_id)s. It may be older than the log "
+                    "keeps, or from another site."
                 )
-            else:
-                messages.warning(
-                    request,
-                    _(
-                        "No error has the error_id %(error_id)s. It may be older than the log "
-                        "keeps, or from another site."
-                    )
-                    % {"error_id": error_id},
-                )
+                % {"error_id": error_id},
+            )
         return super().changelist_view(request, extra_context)
 
     def get_search_results(
@@ -649,12 +667,8 @@ class ErrorLogAdmin(admin.ModelAdmin):
     ) -> tuple[QuerySet[ErrorLog], bool]:
         error_id = normalize_error_id(search_term)
         if error_id:
-            # A pasted error_id: one indexed equality, exactly that row; an error storm
-            # control counted instead of storing leads to the summary row counting it.
-            exact = queryset.filter(error_id=error_id)
-            if exact.exists():
-                return exact, False
-            return storm.summaries_covering(error_id, queryset), False
+            # A pasted error_id: one indexed equality, exactly that row.
+            return queryset.filter(error_id=error_id), False
         return super().get_search_results(request, queryset, search_term.strip())
 
     def get_object(
@@ -678,6 +692,7 @@ class ErrorLogAdmin(admin.ModelAdmin):
         )
 
     @admin.display(description=_("field errors"))
+    @from_detail_row
     def field_errors_display(self, obj: ErrorLog) -> str:
         if not obj.field_errors:
             return "-"
@@ -743,6 +758,7 @@ class ErrorLogAdmin(admin.ModelAdmin):
         return sentry.event_link(obj.sentry_event_id)
 
     @admin.display(description=_("body"))
+    @from_detail_row
     def response_display(self, obj: ErrorLog) -> str:
         # The text as sent keeps the format's key order, which a JSON column may not.
         if not obj.response_text:
@@ -753,10 +769,44 @@ class ErrorLogAdmin(admin.ModelAdmin):
             return format_html('<pre class="apierrors-json">{}</pre>', obj.response_text)
 
     @admin.display(description=_("traceback"))
+    @from_detail_row
     def traceback_display(self, obj: ErrorLog) -> str:
         if not obj.traceback:
             return "-"
         return format_html('<pre class="apierrors-traceback">{}</pre>', obj.traceback)
+
+    @admin.display(description=_("exception message"))
+    @from_detail_row
+    def exception_message(self, obj: ErrorLog) -> str:
+        return obj.exception_message or "-"
+
+    @admin.display(description=_("light row"))
+    def detail_display(self, obj: ErrorLog) -> str:
+        source = detail_row(obj)
+        if source is obj:
+            return format_html(
+                str(
+                    _(
+                        "Kept light during an error storm. The full row it points to, "
+                        "{error_id}, is no longer in the log."
+                    )
+                ),
+                error_id=format_html("<code>{}</code>", obj.detail_from),
+            )
+        return format_html(
+            str(
+                _(
+                    "Kept light during an error storm: its detail is that of the same error in "
+                    "{error_id}. The request headers and body, the response body and what broke "
+                    "below are taken from that row."
+                )
+            ),
+            error_id=format_html(
+                '<a href="{}">{}</a>',
+                reverse("admin:apierrors_errorlog_change", args=[source.pk]),
+                source.error_id,
+            ),
+        )
 
     @admin.display(description=_("same request id"))
     def related_display(self, obj: ErrorLog) -> str:
@@ -796,9 +846,9 @@ class ErrorLogAdmin(admin.ModelAdmin):
             _("All errors with this request id"),
         )
 
-    headers_display = _json_field("request_headers", _("request headers"))
-    body_display = _json_field("request_body", _("request body"))
-    params_display = _json_field("params", _("params"))
+    headers_display = from_detail_row(_json_field("request_headers", _("request headers")))
+    body_display = from_detail_row(_json_field("request_body", _("request body")))
+    params_display = from_detail_row(_json_field("params", _("params")))
 
 
 # The admin index: a box to paste an error_id into, unless the site chose its own index page.

@@ -217,8 +217,9 @@ class ErrorHandler:
     def keep(
         self, problem: Problem, entry: Entry, error: ClientError, body: dict[str, Any]
     ) -> None:
-        """The record step's own work: storm control decides, a kept error's record is built."""
-        first = log.head(error, problem, body, self.request)
+        """The record step's own work: storm control decides whether the error's row is full or
+        light, and only that record is built."""
+        first = log.head(error, problem, self.request)
 
         def build() -> dict[str, Any]:
             item = log.build_record(problem, error, body, self.request, first)
@@ -230,7 +231,7 @@ class ErrorHandler:
             item["sentry_event_id"] = self.sentry_event_id
             return item
 
-        log.keep(first, build)
+        log.keep(first, build, partial(log.light_record, first, error, self.request))
 
 
 def handle(exc: BaseException, request: Any, view: Any = None) -> HttpResponse:

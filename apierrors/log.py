@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import logging
 import time
@@ -38,6 +39,8 @@ logger = logging.getLogger("apierrors.log")
 # Attribute of the Django request holding the log steps the middleware runs after the view.
 PENDING_ATTR: Final = "_apierrors_pending"
 Record = dict[str, Any]
+# Frames of a traceback that tell one error from another (a recursion repeats itself).
+MAX_SHAPE_FRAMES: Final = 100
 
 
 def _user(request: Any) -> tuple[str, str]:
@@ -97,12 +100,19 @@ def _traceback(exc: BaseException) -> str:
     return redact_text(text, apierrors_settings.LOG_MAX_TRACEBACK, keep="tail")
 
 
-def head(error: ClientError, problem: Problem, body: dict[str, Any], request: Any) -> Record:
-    """What storm control decides on and a summary row keeps, cheap to make for every error.
+def detail_key(error: ClientError, exc: BaseException | None) -> tuple[Any, ...]:
+    """What makes two errors the same error for storm control: code, exception class and the
+    traceback's shape (each frame's file and line), so that a light row's detail is taken from
+    a full row that failed the same way."""
+    if exc is None:
+        return (error.code, "")
+    frames = itertools.islice(traceback.walk_tb(exc.__traceback__), MAX_SHAPE_FRAMES)
+    return (error.code, type(exc), *((f.f_code.co_filename, line) for f, line in frames))
 
-    The path and the body are the request's own: redacted by build_record() for a kept error,
-    by the summary for counted ones.
-    """
+
+def head(error: ClientError, problem: Problem, request: Any) -> Record:
+    """What storm control decides on, cheap to make for every error; the light row is made of
+    it. The path is the request's own: light_record() and build_record() redact it."""
     exc = problem.exc
     django_request = getattr(request, "_request", request)
     return {
@@ -114,8 +124,30 @@ def head(error: ClientError, problem: Problem, body: dict[str, Any], request: An
         "path": safe_str(getattr(django_request, "path", "") or "")[: storm.MAX_PATH_LENGTH + 1],
         "language": column_text(error.language, 16),
         "exception_class": _class_path(exc) if exc is not None else "",
-        "response_body": body,
         "created_at": timezone.now(),
+        # Not a column: what storm control calls the same error.
+        "detail_key": detail_key(error, exc),
+    }
+
+
+def light_record(first: Record, error: ClientError, request: Any) -> Record:
+    """The row every error keeps, storm or not: its light columns, redacted and bounded.
+
+    A light row (storm control trimmed its detail) is this with ``detail_from`` set.
+    """
+    django_request = getattr(request, "_request", request)
+    user_pk, username = _user(request) if request is not None else ("", "")
+    return {
+        **first,
+        "path": redact_text(first["path"], storm.MAX_PATH_LENGTH),
+        "query_string": (
+            query_string(django_request) if isinstance(django_request, HttpRequest) else ""
+        ),
+        "request_id": column_text(error.request_id, 128),
+        "user_pk": user_pk,
+        "username": username,
+        # Not a column: whether to create a draft catalog entry for an unknown code.
+        "create_draft": False,
     }
 
 
@@ -126,24 +158,18 @@ def build_record(
     request: Any,
     head_record: Record | None = None,
 ) -> Record:
-    """The ErrorLog row as plain data; built inside the handler, written later.
+    """The full ErrorLog row as plain data; built inside the handler, written later.
 
     Everything that came from outside is redacted and bounded (apierrors.redaction), and every
     value fits its column, so no client input can make the row fail to save.
     """
     exc = problem.exc
     django_request = getattr(request, "_request", request)
-    user_pk, username = _user(request) if request is not None else ("", "")
-    first = head_record or head(error, problem, body, request)
+    first = head_record or head(error, problem, request)
     # What the client was sent, redacted like the rest: formats may echo params.
     redacted_body = redact(body)
     record: Record = {
-        **first,
-        "path": redact_text(first["path"], storm.MAX_PATH_LENGTH),
-        "query_string": "",
-        "request_id": column_text(error.request_id, 128),
-        "user_pk": user_pk,
-        "username": username,
+        **light_record(first, error, request),
         "exception_message": redact_text(safe_str(exc)) if exc is not None else "",
         "traceback": "",
         "params": redact(problem.params),
@@ -158,11 +184,8 @@ def build_record(
         "response_body": redacted_body,
         # The body as sent: a JSON column may reorder keys (PostgreSQL's jsonb does).
         "response_text": body_text(redacted_body),
-        # Not a column: whether to create a draft catalog entry for an unknown code.
-        "create_draft": False,
     }
     if isinstance(django_request, HttpRequest):
-        record["query_string"] = query_string(django_request)
         record["request_headers"] = request_headers(django_request)
         record["request_body"] = request_body(request)
     if exc is not None and error.status_code >= 500:
@@ -170,22 +193,24 @@ def build_record(
     return record
 
 
-def record(first: Record, request: Any, build: Callable[[], Record] | None = None) -> None:
-    """Keep an error once the view returned (see after_response and keep)."""
+def record(first: Record, request: Any) -> None:
+    """Write a record once the view returned (see after_response)."""
     if not apierrors_settings.LOG_ENABLED:
         return
-    after_response(request, partial(keep, first, build))
+    after_response(request, partial(write, [first]))
 
 
-def keep(first: Record, build: Callable[[], Record] | None = None) -> None:
-    """Store an error: its full record (``build()``, else ``first``) unless storm control only
-    counts it. ``first`` is the error's head(): the full record is built only when it is kept.
-    """
-    kept, out = storm.decide(first)
-    if kept:
-        out.append(build() if build is not None else first)
-    if out:
-        write(out)
+def keep(first: Record, build: Callable[[], Record], light: Callable[[], Record]) -> None:
+    """Store an error's row: its full record (``build()``), or, when storm control trims the
+    detail, its light record (``light()``) pointing to an earlier full row of the same error.
+    ``first`` is the error's head(): only the record kept is built."""
+    detail_from = storm.decide(first)
+    if detail_from is None:
+        item = build()
+    else:
+        item = light()
+        item["detail_from"] = detail_from
+    write([item])
 
 
 def after_response(request: Any, step: Callable[[], None]) -> None:
@@ -259,7 +284,7 @@ def store(records: list[dict[str, Any]]) -> None:
         for item in records:
             log_line(item, reason="database write failed")
         return
-    drafts = {item["code"]: item for item in records if item["create_draft"]}
+    drafts = {item["code"]: item for item in records if item.get("create_draft")}
     for code, item in drafts.items():
         create_draft(code, item["status_code"], alias)
 
@@ -334,9 +359,13 @@ def create_draft(code: str, status_code: int, alias: str) -> None:
         logger.warning("apierrors: could not create a draft entry for %r", code, exc_info=True)
 
 
+# Keys of a record that are not ErrorLog columns.
+NOT_COLUMNS: Final = frozenset({"create_draft", "detail_key"})
+
+
 def log_line(item: dict[str, Any], *, reason: str) -> None:
     """The record as one structured log line: nothing is lost when the table is not there."""
-    payload = {k: v for k, v in item.items() if k != "create_draft"}
+    payload = {k: v for k, v in item.items() if k not in NOT_COLUMNS}
     logger.error(
         "apierrors error_id=%s not stored (%s): %s",
         item["error_id"],

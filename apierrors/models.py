@@ -153,19 +153,14 @@ class ErrorLog(models.Model):
         help_text=_("The body exactly as the client received it, keys in their order."),
     )
     created_at = models.DateTimeField(_("created at"), db_index=True)
-    occurrences = models.PositiveIntegerField(
-        _("occurrences"),
-        default=1,
-        help_text=_(
-            "How many errors this row stands for: more than 1 on the summary row of an error "
-            "storm, whose errors were counted rather than stored one by one."
-        ),
-    )
-    last_seen_at = models.DateTimeField(
-        _("last seen at"),
-        null=True,
+    detail_from = models.CharField(
+        _("detail from"),
+        max_length=32,
         blank=True,
-        help_text=_("On a storm summary row: when the last error it counts occurred."),
+        help_text=_(
+            "Set on a light row, kept during an error storm: the error_id of the earlier full "
+            "row of the same error whose headers, bodies and traceback stand for this one's."
+        ),
     )
 
     class Meta:

@@ -10,10 +10,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
-from apierrors import ids, log, storm
+from apierrors import ids
 from apierrors.management.commands.apierrors_prune import parse_age
 from apierrors.models import ErrorLog
-from tests.test_storm import unknown_url_burst
 
 pytestmark = pytest.mark.django_db
 
@@ -183,21 +182,38 @@ def test_lookup_of_an_unknown_error_id_says_when_it_was_issued():
     )
 
 
-def test_lookup_of_an_error_counted_by_storm_control_shows_its_summary():
-    responses = unknown_url_burst(13)
-    log.write(storm.flush())
-    dropped = responses[-1]["X-Error-Id"]
+def test_lookup_of_a_light_row_prints_the_full_rows_detail_marked_as_such(client, settings):
+    settings.APIERRORS = {**settings.APIERRORS, "STORM_PATH_LIMIT": 1}
+    full_id = client.get("/api/t/raise/crash/", HTTP_X_TRACE="first")["X-Error-Id"]
+    light_id = client.get("/api/t/raise/crash/?page=2", HTTP_X_TRACE="second")["X-Error-Id"]
+    light = ErrorLog.objects.get(error_id=light_id)
 
-    output = run("apierrors_lookup", dropped)
+    output = run("apierrors_lookup", light_id)
 
-    summary = ErrorLog.objects.get(occurrences=3)
-    assert output.startswith(
-        f"No row of its own: error_id {dropped} (issued {ids.error_id_time(dropped).isoformat()}) "
-        "came during an error storm, whose errors were counted rather than stored one by one. "
-        "This summary counts it:\n\nerror_id      "
-        f"{summary.error_id}\n"
-    )
-    assert "occurrences   3 (storm summary)" in output
+    lines = output.splitlines()
+    assert lines[0] == f"error_id     {light_id}"
+    assert lines[7] == f"detail from  {full_id} (light row of an error storm)"
+    assert lines[8] == f"admin        /admin/apierrors/errorlog/{light.pk}/change/"
+    assert f"Exception (from {full_id})" in lines
+    assert f"Traceback (from {full_id})" in lines
+    assert f"Request headers (from {full_id})" in lines
+    assert f"Response body (from {full_id})" in lines
+    assert "Query string" in lines
+    assert '  {"page": ["2"]}' in lines
+    assert '    "X-Trace": "first",' in lines or '    "X-Trace": "first"' in lines
+    assert "second" not in output
+
+
+def test_lookup_of_a_light_row_whose_full_row_was_pruned(client, settings):
+    settings.APIERRORS = {**settings.APIERRORS, "STORM_PATH_LIMIT": 1}
+    full_id = client.get("/api/t/raise/not_found/")["X-Error-Id"]
+    light_id = client.get("/api/t/raise/not_found/")["X-Error-Id"]
+    ErrorLog.objects.filter(error_id=full_id).delete()
+
+    output = run("apierrors_lookup", light_id)
+
+    assert f"detail from  {full_id} (light row of an error storm, no longer in the log)" in output
+    assert "Traceback" not in output and "Response body" not in output
 
 
 # Indexes --------------------------------------------------------------------------------------
@@ -210,7 +226,7 @@ def fill_log(rows: int) -> None:
     columns = (
         "error_id, code, status_code, method, path, query_string, request_id, user_pk, "
         "username, language, exception_class, exception_message, traceback, params, "
-        "field_errors, request_headers, response_body, created_at, occurrences, sentry_event_id, "
+        "field_errors, request_headers, response_body, created_at, detail_from, sentry_event_id, "
         "response_text"
     )
     with connection.cursor() as cursor:
@@ -218,7 +234,7 @@ def fill_log(rows: int) -> None:
             cursor.execute(
                 f"INSERT INTO apierrors_errorlog ({columns}) SELECT lpad(i::text, 26, '0'), "
                 "'not_found', 404, 'GET', '/p/', '', '', '', '', 'en', '', '', '', '{}', '[]', "
-                "'{}', 'null', now() - make_interval(mins => i), 1, '', '' "
+                "'{}', 'null', now() - make_interval(mins => i), '', '', '' "
                 "FROM generate_series(1, %s) AS i",
                 [rows],
             )
@@ -229,7 +245,7 @@ def fill_log(rows: int) -> None:
                 f"INSERT INTO apierrors_errorlog ({columns}) SELECT printf('%%026d', i), "
                 "'not_found', 404, 'GET', '/p/', '', '', '', '', 'en', '', '', '', '{}', '[]', "
                 "'{}', 'null', strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now', printf('-%%d minutes', i)), "
-                "1, '', '' FROM n",
+                "'', '', '' FROM n",
                 [rows],
             )
             cursor.execute("ANALYZE")
@@ -251,9 +267,6 @@ def test_prune_lookup_and_admin_search_use_indexes():
         "prune batch": old.order_by("created_at").values_list("pk", flat=True)[:5000].explain(),
         "prune delete": ErrorLog.objects.filter(pk__in=[1, 2, 3]).explain(),
         "admin search and lookup": ErrorLog.objects.filter(error_id=error_id).explain(),
-        "storm summary search": storm.summaries_covering(
-            ids.new_error_id(), ErrorLog.objects.all()
-        ).explain(),
     }
 
     for name, plan in plans.items():

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import router
 from django.urls import NoReverseMatch, reverse
 
-from apierrors import ids, storm
+from apierrors import ids
 from apierrors.models import ErrorLog
 
 
@@ -22,8 +22,12 @@ def _indented(text: str) -> str:
     return "\n".join("  " + line for line in text.splitlines())
 
 
-def describe(row: ErrorLog) -> str:
-    """A record as staff read it in a terminal: the facts first, then each stored part."""
+def describe(row: ErrorLog, detail: ErrorLog | None = None) -> str:
+    """A record as staff read it in a terminal: the facts first, then each stored part.
+
+    ``detail`` is the full row a light row points to: its stored parts are printed, marked as
+    taken from it.
+    """
     facts = [
         ("error_id", row.error_id),
         ("created at", row.created_at.isoformat()),
@@ -33,22 +37,35 @@ def describe(row: ErrorLog) -> str:
         ("user", f"{row.username} (id {row.user_pk})" if row.username else "-"),
         ("language", row.language or "-"),
     ]
-    if row.occurrences > 1:
-        facts.append(("occurrences", f"{row.occurrences} (storm summary)"))
-        facts.append(("last seen at", row.last_seen_at.isoformat() if row.last_seen_at else "-"))
+    if row.detail_from:
+        found = "" if detail is not None else ", no longer in the log"
+        facts.append(("detail from", f"{row.detail_from} (light row of an error storm{found})"))
     with contextlib.suppress(NoReverseMatch):
         facts.append(("admin", reverse("admin:apierrors_errorlog_change", args=[row.pk])))
     width = max(len(name) for name, _value in facts)
     lines = [f"{name.ljust(width)}  {value}" for name, value in facts]
+    query = ("Query string", row.query_string if row.query_string not in ("", "{}") else "")
+    source = detail or row
+    taken = f" (from {source.error_id})" if source is not row else ""
+    exception = f"{row.exception_class}: {source.exception_message}".strip(": ")
     sections = [
-        ("Exception", f"{row.exception_class}: {row.exception_message}".strip(": ")),
-        ("Traceback", row.traceback),
-        ("Query string", row.query_string if row.query_string not in ("", "{}") else ""),
-        ("Request headers", _json(row.request_headers) if row.request_headers else ""),
-        ("Request body", _json(row.request_body) if row.request_body is not None else ""),
-        ("Params", _json(row.params) if row.params else ""),
-        ("Field errors", _json(row.field_errors) if row.field_errors else ""),
-        ("Response body", _json(row.response_body) if row.response_body is not None else ""),
+        ("Exception" + (taken if source.exception_message else ""), exception),
+        ("Traceback" + taken, source.traceback),
+        query,
+        (
+            "Request headers" + taken,
+            _json(source.request_headers) if source.request_headers else "",
+        ),
+        (
+            "Request body" + taken,
+            _json(source.request_body) if source.request_body is not None else "",
+        ),
+        ("Params" + taken, _json(source.params) if source.params else ""),
+        ("Field errors" + taken, _json(source.field_errors) if source.field_errors else ""),
+        (
+            "Response body" + taken,
+            _json(source.response_body) if source.response_body is not None else "",
+        ),
     ]
     for title, text in sections:
         if text:
@@ -82,22 +99,11 @@ class Command(BaseCommand):
         alias = options["database"] or router.db_for_read(ErrorLog)
         rows = ErrorLog.objects.using(alias)
         row = rows.filter(error_id=error_id).first()
-        if row is not None:
-            self.stdout.write(describe(row))
-            return
-        issued = ids.error_id_time(error_id)
-        summaries = list(storm.summaries_covering(error_id, rows).order_by("created_at"))
-        if not summaries:
+        if row is None:
+            issued = ids.error_id_time(error_id)
             raise CommandError(
                 f"No error log record has error_id {error_id} (issued {issued.isoformat()}). "
                 "It may have been pruned, or come from another site."
             )
-        self.stdout.write(
-            f"No row of its own: error_id {error_id} (issued {issued.isoformat()}) came during "
-            "an error storm, whose errors were counted rather than stored one by one. "
-            f"{'This summary counts' if len(summaries) == 1 else 'One of these summaries counts'}"
-            " it:"
-        )
-        for summary in summaries:
-            self.stdout.write("")
-            self.stdout.write(describe(summary))
+        detail = rows.filter(error_id=row.detail_from).first() if row.detail_from else None
+        self.stdout.write(describe(row, detail))
