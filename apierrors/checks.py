@@ -42,6 +42,7 @@ class Codes:
     REDACT_PATTERNS = "apierrors.E303"
     LIMIT = "apierrors.E304"
     STORM = "apierrors.E305"
+    DRAFTS = "apierrors.E306"
     REDACT_KEYS_WEAK = "apierrors.W301"
     # The background log writer (the 4xx block).
     LOG_MODE = "apierrors.E401"
@@ -88,6 +89,10 @@ class Messages:
     LIMIT = _("APIERRORS[{key!r}] = {value!r} must be a positive integer.")
     STORM = _("APIERRORS[{key!r}] = {value!r} must be a positive number, or None to turn it off.")
     REDACT_KEYS_WEAK = _("APIERRORS['REDACT_KEYS'] leaves out {keys}: their values will be stored.")
+    DRAFTS = _(
+        "APIERRORS['CREATE_DRAFTS'] must be True or False, and APIERRORS['DRAFT_LIMITS'] a dict "
+        "whose 'per_hour' and 'total' are whole numbers of 0 or more, or None."
+    )
     NOT_CALLABLE = _("it is not callable")
     # Why a value cannot be used, completing the messages above.
     NOT_A_STRING = _("it is not a string")
@@ -440,6 +445,14 @@ def _limit_messages(user: dict[str, Any]) -> list[CheckMessage]:
             isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
         ):
             messages.append(Error(Messages.STORM.format(key=key, value=value), id=Codes.STORM))
+    limits = user.get("DRAFT_LIMITS", DEFAULTS["DRAFT_LIMITS"])
+    if (
+        not isinstance(user.get("CREATE_DRAFTS", True), bool)
+        or not isinstance(limits, dict)
+        or not set(limits) <= {"per_hour", "total"}
+        or not all(value is None or _is_count(value, 0) for value in limits.values())
+    ):
+        messages.append(Error(str(Messages.DRAFTS), id=Codes.DRAFTS))
     return messages
 
 

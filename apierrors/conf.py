@@ -31,8 +31,13 @@ DEFAULTS: Final[dict[str, Any]] = {
     "ANSWER_AFTER_VIEW": "auto",
     # Write an ErrorLog row for every error.
     "LOG_ENABLED": True,
-    # Create a draft catalog entry when a code is raised that the catalog does not know.
+    # Create a draft catalog entry when a code is raised that the catalog does not know. Drafts
+    # stay off the public reference (page and JSON) until staff uncheck "draft".
     "CREATE_DRAFTS": True,
+    # At most "per_hour" new codes become drafts per process and hour, and no draft is created
+    # while "total" drafts exist; past either, the code is answered with its status's generic
+    # entry and counted in a warning on the apierrors.drafts logger. None lifts a cap.
+    "DRAFT_LIMITS": {"per_hour": 20, "total": 100},
     # Header carrying the client's request id, echoed on every response.
     "REQUEST_ID_HEADER": "X-Request-Id",
     # Cache alias holding the catalog version; every process reloads its catalog when it moves.

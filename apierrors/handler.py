@@ -19,7 +19,7 @@ from django.http.response import ResponseHeaders
 from django.utils.cache import patch_vary_headers
 from django.utils.log import log_response
 
-from apierrors import ids, language, log, log_context, reference
+from apierrors import drafts, ids, language, log, log_context, reference
 from apierrors.catalog import LAST_RESORT, Entry, catalog
 from apierrors.conf import apierrors_settings
 from apierrors.formats import ClientError, Formatter, formatter_for, get_formatter
@@ -227,6 +227,7 @@ class ErrorHandler:
                 not entry.is_known
                 and _DRAFTABLE.fullmatch(item["code"]) is not None
                 and not catalog.exists(problem.code)
+                and drafts.gate.allow(item["code"])
             )
             item["sentry_event_id"] = self.sentry_event_id
             return item

@@ -18,11 +18,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.functional import empty
 
-from apierrors import storm, writer
+from apierrors import drafts, storm, writer
 from apierrors.conf import apierrors_settings
 from apierrors.formats import ClientError
 from apierrors.formats.base import body_text
-from apierrors.models import ErrorCode, ErrorLog
+from apierrors.models import ErrorLog
 from apierrors.redaction import (
     column_text,
     query_string,
@@ -284,9 +284,9 @@ def store(records: list[dict[str, Any]]) -> None:
         for item in records:
             log_line(item, reason="database write failed")
         return
-    drafts = {item["code"]: item for item in records if item.get("create_draft")}
-    for code, item in drafts.items():
-        create_draft(code, item["status_code"], alias)
+    new_codes = {item["code"]: item for item in records if item.get("create_draft")}
+    for code, item in new_codes.items():
+        drafts.create(code, item["status_code"], alias)
 
 
 # Columns whose values build_record() already makes as the driver takes them (str, int): what
@@ -334,29 +334,6 @@ def insert_rows(records: list[dict[str, Any]], alias: str) -> None:
             cursor.execute(
                 head + ", ".join([row_sql] * len(chunk)), [value for row in chunk for value in row]
             )
-
-
-def create_draft(code: str, status_code: int, alias: str) -> None:
-    """A catalog row for a code raised but not yet described, for staff to fill in."""
-    from apierrors.catalog import catalog
-
-    generic = catalog.generic(code, status_code, "en")
-    try:
-        with transaction.atomic(using=alias):
-            ErrorCode.objects.using(alias).get_or_create(
-                code=code,
-                defaults={
-                    "status_code": status_code,
-                    "category": generic.category,
-                    "title": generic.title,
-                    "message": generic.message,
-                    "action": generic.action,
-                    "is_public": False,
-                    "is_draft": True,
-                },
-            )
-    except Exception:
-        logger.warning("apierrors: could not create a draft entry for %r", code, exc_info=True)
 
 
 # Keys of a record that are not ErrorLog columns.

@@ -87,7 +87,10 @@ class ErrorCode(models.Model):  # type: ignore[django-manager-missing]
     is_draft = models.BooleanField(
         _("draft"),
         default=False,
-        help_text=_("Created automatically for a code that was raised but not yet described."),
+        help_text=_(
+            "Created automatically for a code that was raised but not yet described. A draft "
+            "is not on the public error reference until this is unchecked."
+        ),
     )
     shipped_values = models.JSONField(
         _("shipped values"),

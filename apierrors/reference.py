@@ -307,12 +307,13 @@ class ReferenceCategory:
 
 
 def active_entries(language: str) -> list[Entry]:
-    """Every active entry in ``language``; the shipped defaults when the catalog is unreadable."""
+    """Every active entry in ``language`` but drafts, which staff have not published yet; the
+    shipped defaults when the catalog is unreadable."""
     from apierrors.defaults import DEFAULTS_BY_CODE
 
     try:
         codes: Iterable[str] = list(
-            ErrorCode.objects.filter(is_active=True).values_list("code", flat=True)
+            ErrorCode.objects.filter(is_active=True, is_draft=False).values_list("code", flat=True)
         )
     except DatabaseError:
         codes = DEFAULTS_BY_CODE

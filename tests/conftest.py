@@ -17,7 +17,7 @@ from django.db import connection
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from apierrors import storm
+from apierrors import drafts, storm
 from apierrors.catalog import catalog
 from apierrors.formats import Formatter, get_formatter
 from apierrors.models import ErrorLog
@@ -38,8 +38,10 @@ def _fresh_catalog_cache():
 def _calm_storm():
     """Storm windows are per process: each test starts with none, as a new process would."""
     storm.reset()
+    drafts.gate.reset()
     yield
     storm.reset()
+    drafts.gate.reset()
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from tests.testapp import views
 
 urlpatterns = [
     path("raise/<str:kind>/", views.RaiseView.as_view()),
+    path("echo-code/", views.EchoCodeView.as_view()),
     path("orders/", views.OrderView.as_view()),
     path("protected/", views.ProtectedView.as_view()),
     path("write/<str:kind>/", views.WidgetWriteView.as_view()),

@@ -269,3 +269,13 @@ class AuthTrapView(APIView):
         from rest_framework.renderers import JSONRenderer
 
         return [JSONRenderer()]
+
+
+class EchoCodeView(APIView):
+    """A site that passes a client's input to APIError: a code from an upstream, say."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    def get(self, request: Request) -> Response:
+        raise APIError(request.query_params.get("code", ""))

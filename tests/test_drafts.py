@@ -1,0 +1,122 @@
+"""Drafts: codes a client can make the site raise never reach the public reference, and are capped."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from django.core.checks import run_checks
+
+from apierrors import drafts
+from apierrors.models import ErrorCode
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.docs_urls")]
+
+
+def reference_codes(client) -> tuple[str, set[str]]:
+    page = client.get("/errors/").content.decode()
+    data = client.get("/errors/catalog.json").json()
+    return page, {entry["code"] for category in data["categories"] for entry in category["entries"]}
+
+
+def test_a_draft_stays_off_the_reference_until_staff_publish_it(client):
+    before_page, before = reference_codes(client)
+
+    response = client.get("/api/t/echo-code/", {"code": "upstream_said_no"})
+
+    assert response.status_code == 500
+    assert ErrorCode.objects.get(code="upstream_said_no").is_draft
+    page, codes = reference_codes(client)
+    assert "upstream_said_no" not in codes
+    assert "upstream_said_no" not in page
+    assert (page, codes) == (before_page, before)
+    ErrorCode.objects.filter(code="upstream_said_no").update(is_draft=False)
+    page, codes = reference_codes(client)
+    assert "upstream_said_no" in codes
+    assert 'id="upstream_said_no"' in page
+
+
+def test_create_drafts_false_creates_none_and_still_answers(client, settings):
+    settings.APIERRORS = {**settings.APIERRORS, "CREATE_DRAFTS": False}
+
+    response = client.get("/api/t/echo-code/", {"code": "upstream_said_no"})
+
+    assert response.status_code == 500
+    assert response.json()["code"] == "upstream_said_no"
+    assert not ErrorCode.objects.filter(code="upstream_said_no").exists()
+
+
+def test_400_anonymous_codes_make_at_most_the_hourly_cap_of_drafts(client, caplog):
+    with caplog.at_level(logging.WARNING, logger="apierrors.drafts"):
+        responses = [client.get("/api/t/echo-code/", {"code": f"probe_{i}"}) for i in range(400)]
+
+    assert {r.status_code for r in responses} == {500}
+    assert ErrorCode.objects.filter(is_draft=True).count() == 20
+    assert set(ErrorCode.objects.filter(is_draft=True).values_list("code", flat=True)) == {
+        f"probe_{i}" for i in range(20)
+    }
+    # Every error still has its row, with the code the client sent.
+    assert [r.json()["code"] for r in responses[-2:]] == ["probe_398", "probe_399"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "apierrors.drafts"]
+    assert lines == [
+        "apierrors: 20 new codes became drafts in this process this hour, the cap; 'probe_20' "
+        "and the next unknown codes are answered with their generic entry and counted"
+    ]
+
+
+def test_the_hourly_window_reopens_and_reports_what_it_counted(settings, caplog):
+    settings.APIERRORS = {**settings.APIERRORS, "DRAFT_LIMITS": {"per_hour": 2, "total": None}}
+    gate = drafts.DraftGate()
+
+    with caplog.at_level(logging.WARNING, logger="apierrors.drafts"):
+        first = [gate.allow(code, now=0.0) for code in ("a", "b", "c", "a", "d")]
+        later = gate.allow("e", now=3600.0)
+
+    assert first == [True, True, False, True, False]
+    assert later is True
+    assert [r.getMessage() for r in caplog.records] == [
+        "apierrors: 2 new codes became drafts in this process this hour, the cap; 'c' and the "
+        "next unknown codes are answered with their generic entry and counted",
+        "apierrors: 2 unknown codes answered with their generic entry and not drafted "
+        "(more than 2 new codes in an hour); last: 'd'",
+    ]
+
+
+def test_no_draft_is_created_while_the_total_cap_of_drafts_wait(client, settings, caplog):
+    settings.APIERRORS = {**settings.APIERRORS, "DRAFT_LIMITS": {"per_hour": None, "total": 5}}
+
+    with caplog.at_level(logging.WARNING, logger="apierrors.drafts"):
+        for i in range(8):
+            client.get("/api/t/echo-code/", {"code": f"probe_{i}"})
+
+    assert ErrorCode.objects.filter(is_draft=True).count() == 5
+    assert [r.getMessage() for r in caplog.records if r.name == "apierrors.drafts"] == [
+        f"apierrors: 1 unknown codes answered with their generic entry and not drafted "
+        f"(5 drafts wait for staff already); last: 'probe_{i}'"
+        for i in (5, 6, 7)
+    ]
+    # Published drafts make room.
+    ErrorCode.objects.filter(code="probe_0").update(is_draft=False)
+    client.get("/api/t/echo-code/", {"code": "probe_9"})
+    assert ErrorCode.objects.get(code="probe_9").is_draft
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"CREATE_DRAFTS": "yes"},
+        {"DRAFT_LIMITS": 20},
+        {"DRAFT_LIMITS": {"per_hour": -1}},
+        {"DRAFT_LIMITS": {"per_day": 5}},
+        {"DRAFT_LIMITS": {"total": True}},
+    ],
+)
+def test_draft_settings_are_checked(settings, change):
+    settings.APIERRORS = {**settings.APIERRORS, **change}
+
+    errors = [m for m in run_checks() if m.id == "apierrors.E306"]
+
+    assert [m.msg for m in errors] == [
+        "APIERRORS['CREATE_DRAFTS'] must be True or False, and APIERRORS['DRAFT_LIMITS'] a dict "
+        "whose 'per_hour' and 'total' are whole numbers of 0 or more, or None."
+    ]
