@@ -36,6 +36,7 @@ from apierrors import admin_export, preview
 from apierrors.ids import normalize_error_id
 from apierrors.integrations import sentry
 from apierrors.language import negotiate
+from apierrors.log import CUT_ORDER
 from apierrors.models import TRANSLATED_FIELDS, ErrorCode, ErrorLog
 from apierrors.translation import missing_languages, missing_translation_q
 
@@ -517,6 +518,17 @@ def _json_field(name: str, description: Any) -> Any:
     return display
 
 
+# Where a record's request id came from: a client may send any id, someone else's included.
+_SOURCES: Final = {
+    True: _(
+        "This request id was sent by the client: any client may send any id, so the errors "
+        "below may be another client's."
+    ),
+    False: _("This request id was made by the server for this request."),
+}
+_SHORT_SOURCES: Final = {True: _("id sent by the client"), False: _("id made by the server")}
+
+
 def detail_row(obj: ErrorLog) -> ErrorLog:
     """The row holding ``obj``'s detail: the full row a light row points to (when it is still
     in the log), else ``obj`` itself. Read once per record page."""
@@ -577,7 +589,7 @@ class ErrorLogAdmin(admin.ModelAdmin):
     show_full_result_count = False
     # The record in the order support reads it: when, what was asked, what was answered, why.
     fieldsets = [
-        (_("When"), {"fields": ["created_display", "error_id", "detail_display"]}),
+        (_("When"), {"fields": ["created_display", "error_id", "detail_display", "cut_display"]}),
         (
             _("Request"),
             {
@@ -635,6 +647,8 @@ class ErrorLogAdmin(admin.ModelAdmin):
             hidden.add("traceback_display")
         if not obj.detail_from:
             hidden.add("detail_display")
+        if not obj.cut:
+            hidden.add("cut_display")
         return [
             (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
             for name, options in self.fieldsets
@@ -808,23 +822,47 @@ class ErrorLogAdmin(admin.ModelAdmin):
             ),
         )
 
+    @admin.display(description=_("cut to fit"))
+    def cut_display(self, obj: ErrorLog) -> str:
+        labels = {field.name: field.verbose_name for field in ErrorLog._meta.concrete_fields}
+        parts = ", ".join(
+            f"{labels[name]} ({obj.cut[name]:,})" for name in CUT_ORDER if name in obj.cut
+        )
+        return _(
+            "This row was over LOG_MAX_ROW_BYTES: these parts were cut to fit (their sizes "
+            "before, in bytes): {parts}."
+        ).format(parts=parts)
+
     @admin.display(description=_("same request id"))
     def related_display(self, obj: ErrorLog) -> str:
         if not obj.request_id:
             return "-"
+        source = _SOURCES[obj.request_id_from_client]
         related = list(
             ErrorLog.objects.filter(request_id=obj.request_id)
             .exclude(pk=obj.pk)
             .order_by("created_at")
-            .values("pk", "error_id", "created_at", "status_code", "code", "method", "path")[
-                : RELATED_LIMIT + 1
-            ]
+            .values(
+                "pk",
+                "error_id",
+                "created_at",
+                "status_code",
+                "code",
+                "method",
+                "path",
+                "request_id_from_client",
+            )[: RELATED_LIMIT + 1]
         )
         if not related:
-            return str(_("No other error has this request id."))
+            return format_html(
+                '<p class="apierrors-muted">{}</p>{}',
+                source,
+                _("No other error has this request id."),
+            )
         items = format_html_join(
             "",
-            '<li><a href="{}">{}</a> {} · {} {} · {} {}</li>',
+            '<li><a href="{}">{}</a> {} · {} {} · {} {} <span class="apierrors-muted">({})</span>'
+            "</li>",
             (
                 (
                     reverse("admin:apierrors_errorlog_change", args=[row["pk"]]),
@@ -834,13 +872,16 @@ class ErrorLogAdmin(admin.ModelAdmin):
                     row["code"],
                     row["method"],
                     row["path"],
+                    _SHORT_SOURCES[row["request_id_from_client"]],
                 )
                 for row in related[:RELATED_LIMIT]
             ),
         )
         url = log_list_url({SEARCH_VAR: obj.request_id})
         return format_html(
-            '<ul class="apierrors-related">{}</ul><a href="{}">{}</a>',
+            '<p class="apierrors-muted">{}</p><ul class="apierrors-related">{}</ul>'
+            '<a href="{}">{}</a>',
+            source,
             items,
             url,
             _("All errors with this request id"),

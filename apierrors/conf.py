@@ -86,6 +86,10 @@ DEFAULTS: Final[dict[str, Any]] = {
     "LOG_MAX_TEXT": 4096,
     "LOG_MAX_BODY": 65536,
     "LOG_MAX_TRACEBACK": 65536,
+    # Bytes one stored row may hold in all (its texts and JSON, as UTF-8), after redaction and
+    # the caps above: past it, parts give way in the order log.CUT_ORDER says, least useful
+    # first, and the row's "cut" column names each with its size before.
+    "LOG_MAX_ROW_BYTES": 65536,
     # Error storms (apierrors.storm): per window of STORM_WINDOW seconds, keep at most
     # STORM_PATH_LIMIT rows per code, method and path and STORM_CODE_LIMIT per code; count the
     # rest into one summary row per code. None turns a limit off.

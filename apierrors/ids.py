@@ -79,6 +79,14 @@ def request_id_of(request: Any) -> str:
     return valid_request_id(request.META.get(name)) or new_request_id()
 
 
+def request_id_from_client(request: Any, request_id: str) -> bool:
+    """Whether ``request_id`` is the one the client sent (any client may send any id)."""
+    meta = getattr(request, "META", None)
+    if not isinstance(meta, dict) or not request_id:
+        return False
+    return meta.get(_meta_key(apierrors_settings.REQUEST_ID_HEADER)) == request_id
+
+
 @functools.lru_cache(maxsize=8)
 def _meta_key(header: str) -> str:
     """Where a request header is found in ``request.META`` (read directly: building

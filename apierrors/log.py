@@ -18,12 +18,13 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.functional import empty
 
-from apierrors import drafts, storm, writer
+from apierrors import drafts, ids, storm, writer
 from apierrors.conf import apierrors_settings
 from apierrors.formats import ClientError
 from apierrors.formats.base import body_text
 from apierrors.models import ErrorLog
 from apierrors.redaction import (
+    TRUNCATED,
     column_text,
     query_string,
     redact,
@@ -144,6 +145,7 @@ def light_record(first: Record, error: ClientError, request: Any) -> Record:
             query_string(django_request) if isinstance(django_request, HttpRequest) else ""
         ),
         "request_id": column_text(error.request_id, 128),
+        "request_id_from_client": ids.request_id_from_client(django_request, error.request_id),
         "user_pk": user_pk,
         "username": username,
         # Not a column: whether to create a draft catalog entry for an unknown code.
@@ -197,7 +199,7 @@ def record(first: Record, request: Any) -> None:
     """Write a record once the view returned (see after_response)."""
     if not apierrors_settings.LOG_ENABLED:
         return
-    after_response(request, partial(write, [first]))
+    after_response(request, partial(write, [fit(first)]))
 
 
 def keep(first: Record, build: Callable[[], Record], light: Callable[[], Record]) -> None:
@@ -210,7 +212,65 @@ def keep(first: Record, build: Callable[[], Record], light: Callable[[], Record]
     else:
         item = light()
         item["detail_from"] = detail_from
-    write([item])
+    write([fit(item)])
+
+
+# What gives way first when a row is over LOG_MAX_ROW_BYTES: least useful to support first.
+CUT_ORDER: Final = (
+    "request_body",
+    "request_headers",
+    "response_body",
+    "params",
+    "field_errors",
+    "query_string",
+    "response_text",
+    "exception_message",
+    "traceback",
+    "path",
+)
+# A part of this size or less is never cut: it would save less than its marker costs.
+_KEPT_WHOLE: Final = 64
+
+
+def _size(value: Any) -> int:
+    """Bytes ``value`` takes in its column: UTF-8 text, or JSON's."""
+    if isinstance(value, str):
+        return len(value) if value.isascii() else len(value.encode())
+    if value is None:
+        return 0
+    return len(json.dumps(value, ensure_ascii=False, default=str).encode())
+
+
+def _shrunk(name: str, value: Any, room: int) -> Any:
+    """``value`` within ``room`` bytes: a text keeps its head (a traceback its tail), a JSON
+    part becomes a marker saying how big it was."""
+    if isinstance(value, str):
+        text = value.encode()[-room:] if name == "traceback" else value.encode()[:room]
+        return text.decode("utf-8", "ignore")
+    return {TRUNCATED: f"{_size(value)} bytes, cut to fit the row"}
+
+
+def fit(record: Record) -> Record:
+    """The row within LOG_MAX_ROW_BYTES: parts give way in CUT_ORDER until it fits, and its
+    ``cut`` column names each part cut with its size before."""
+    budget = apierrors_settings.LOG_MAX_ROW_BYTES
+    sizes = {name: _size(record[name]) for name in CUT_ORDER if name in record}
+    total = sum(sizes.values())
+    if total <= budget:
+        return record
+    cut: dict[str, int] = {}
+    for name in CUT_ORDER:
+        if total <= budget:
+            break
+        size = sizes.get(name, 0)
+        if size <= _KEPT_WHOLE:
+            continue
+        value = _shrunk(name, record[name], max(size - (total - budget), _KEPT_WHOLE))
+        total += _size(value) - size
+        record[name] = value
+        cut[name] = size
+    record["cut"] = cut
+    return record
 
 
 def after_response(request: Any, step: Callable[[], None]) -> None:

@@ -133,6 +133,14 @@ class ErrorLog(models.Model):
     path = models.TextField(_("path"), blank=True)
     query_string = models.TextField(_("query string"), blank=True)
     request_id = models.CharField(_("request id"), max_length=128, blank=True, db_index=True)
+    request_id_from_client = models.BooleanField(
+        _("request id sent by the client"),
+        default=False,
+        help_text=_(
+            "Whether the client sent the request id (any client may send any id) or the "
+            "server made it for this request."
+        ),
+    )
     user_pk = models.CharField(_("user id"), max_length=64, blank=True)
     username = models.CharField(_("user"), max_length=150, blank=True, db_index=True)
     language = models.CharField(_("language"), max_length=16, blank=True)
@@ -156,6 +164,14 @@ class ErrorLog(models.Model):
         help_text=_("The body exactly as the client received it, keys in their order."),
     )
     created_at = models.DateTimeField(_("created at"), db_index=True)
+    cut = models.JSONField(
+        _("cut to fit"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Parts of the row cut to fit LOG_MAX_ROW_BYTES, each with its size in bytes before."
+        ),
+    )
     detail_from = models.CharField(
         _("detail from"),
         max_length=32,

@@ -227,14 +227,14 @@ def fill_log(rows: int) -> None:
         "error_id, code, status_code, method, path, query_string, request_id, user_pk, "
         "username, language, exception_class, exception_message, traceback, params, "
         "field_errors, request_headers, response_body, created_at, detail_from, sentry_event_id, "
-        "response_text"
+        "response_text, request_id_from_client, cut"
     )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
                 f"INSERT INTO apierrors_errorlog ({columns}) SELECT lpad(i::text, 26, '0'), "
                 "'not_found', 404, 'GET', '/p/', '', '', '', '', 'en', '', '', '', '{}', '[]', "
-                "'{}', 'null', now() - make_interval(mins => i), '', '', '' "
+                "'{}', 'null', now() - make_interval(mins => i), '', '', '', false, '{}' "
                 "FROM generate_series(1, %s) AS i",
                 [rows],
             )
@@ -245,7 +245,7 @@ def fill_log(rows: int) -> None:
                 f"INSERT INTO apierrors_errorlog ({columns}) SELECT printf('%%026d', i), "
                 "'not_found', 404, 'GET', '/p/', '', '', '', '', 'en', '', '', '', '{}', '[]', "
                 "'{}', 'null', strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now', printf('-%%d minutes', i)), "
-                "'', '', '' FROM n",
+                "'', '', '', 0, '{}' FROM n",
                 [rows],
             )
             cursor.execute("ANALYZE")
