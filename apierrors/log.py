@@ -269,9 +269,14 @@ def store(records: list[dict[str, Any]]) -> None:
 _AS_IS_FIELDS: Final = (models.CharField, models.TextField, models.PositiveSmallIntegerField)
 _AS_IS_VALUES: Final = (str, int)
 
+# Batches from this many rows go to PostgreSQL as COPY rather than INSERT: the same CPU time per
+# row for 1 and 2 rows, from 4 on about half of it (benchmarks/insert.py).
+COPY_FROM_ROWS: Final = 4
+
 
 def insert_rows(records: list[dict[str, Any]], alias: str) -> None:
-    """The rows as ``bulk_create`` would send them, values prepared by each field: one
+    """The rows as ``bulk_create`` would send them, values prepared by each field: on
+    PostgreSQL with psycopg 3, ``COPY ... FROM STDIN`` from COPY_FROM_ROWS rows on; else one
     multi-row INSERT per batch, or a few where the backend caps a statement's variables
     (SQLite: 999).
 
@@ -281,8 +286,30 @@ def insert_rows(records: list[dict[str, Any]], alias: str) -> None:
     fields to fill and no relations to save.
     """
     connection = connections[alias]
-    quote = connection.ops.quote_name
-    fields = [field for field in ErrorLog._meta.concrete_fields if not field.primary_key]
+    if connection.vendor == "postgresql" and len(records) >= COPY_FROM_ROWS and _has_copy():
+        copy_rows(records, alias)
+    else:
+        values_rows(records, alias)
+
+
+@functools.cache
+def _has_copy() -> bool:
+    """Whether Django's PostgreSQL backend runs on psycopg 3 (which it prefers when installed)."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:  # psycopg2: no copy() taking rows
+        return False
+    return True
+
+
+def _columns() -> list[models.Field[Any, Any]]:
+    return [field for field in ErrorLog._meta.concrete_fields if not field.primary_key]
+
+
+def prepared_rows(records: list[Record], alias: str) -> list[list[Any]]:
+    """Each record's values in _columns() order, as the field would send them to the driver."""
+    connection = connections[alias]
+    fields = _columns()
     as_is = [type(field) in _AS_IS_FIELDS for field in fields]
     rows = []
     for count, item in enumerate(records, 1):
@@ -297,6 +324,15 @@ def insert_rows(records: list[dict[str, Any]], alias: str) -> None:
                 value = field.get_db_prep_save(value, connection)
             row.append(value)
         rows.append(row)
+    return rows
+
+
+def values_rows(records: list[Record], alias: str) -> None:
+    """The rows as multi-row INSERT statements."""
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    fields = _columns()
+    rows = prepared_rows(records, alias)
     head = (
         f"INSERT INTO {quote(ErrorLog._meta.db_table)} "
         f"({', '.join(quote(str(field.column)) for field in fields)}) VALUES "
@@ -309,6 +345,20 @@ def insert_rows(records: list[dict[str, Any]], alias: str) -> None:
             cursor.execute(
                 head + ", ".join([row_sql] * len(chunk)), [value for row in chunk for value in row]
             )
+
+
+def copy_rows(records: list[Record], alias: str) -> None:
+    """The rows through PostgreSQL's COPY, in text format: psycopg 3's ``Cursor.copy()``,
+    which Django's cursor passes through, dumps each value as the INSERT's parameter would be
+    (JSON columns as the field's ``Jsonb``), and PostgreSQL parses it for its column."""
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(field.column)) for field in _columns())
+    rows = prepared_rows(records, alias)
+    statement = f"COPY {quote(ErrorLog._meta.db_table)} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def create_draft(code: str, status_code: int, alias: str) -> None:
