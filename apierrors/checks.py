@@ -46,7 +46,7 @@ class Codes:
     # The background log writer (the 4xx block).
     LOG_MODE = "apierrors.E401"
     LOG_BATCH_SIZE = "apierrors.E402"
-    LOG_FLUSH_INTERVAL = "apierrors.E403"
+    # apierrors.E403 was LOG_FLUSH_INTERVAL's, a setting no longer: not to be given again.
     LOG_QUEUE_SIZE = "apierrors.E404"
     LOG_SQLITE_LOCKING = "apierrors.W401"
 
@@ -99,9 +99,6 @@ class Messages:
     LOG_MODE = _("APIERRORS['LOG_MODE'] = {value!r} is not 'auto', 'background' or 'sync'.")
     LOG_BATCH_SIZE = _(
         "APIERRORS['LOG_BATCH_SIZE'] = {value!r} is not a whole number of at least 1."
-    )
-    LOG_FLUSH_INTERVAL = _(
-        "APIERRORS['LOG_FLUSH_INTERVAL'] = {value!r} is not a number of seconds above 0."
     )
     LOG_QUEUE_SIZE = _(
         "APIERRORS['LOG_QUEUE_SIZE'] = {value!r} is not a whole number of at least LOG_BATCH_SIZE."
@@ -567,11 +564,6 @@ def check_log_writer(
                 Messages.LOG_BATCH_SIZE.format(value=value["LOG_BATCH_SIZE"]),
                 id=Codes.LOG_BATCH_SIZE,
             )
-        )
-    interval = value["LOG_FLUSH_INTERVAL"]
-    if isinstance(interval, bool) or not isinstance(interval, int | float) or interval <= 0:
-        messages.append(
-            Error(Messages.LOG_FLUSH_INTERVAL.format(value=interval), id=Codes.LOG_FLUSH_INTERVAL)
         )
     batch_size = value["LOG_BATCH_SIZE"] if _is_count(value["LOG_BATCH_SIZE"], 1) else 1
     if not _is_count(value["LOG_QUEUE_SIZE"], batch_size):

@@ -252,16 +252,68 @@ def store(records: list[dict[str, Any]]) -> None:
             log_line(item, reason="transaction marked for rollback")
         return
     try:
-        with transaction.atomic(using=alias):
-            insert_rows(records, alias)
+        refused = save(records)
     except Exception:
         logger.exception("apierrors: error log unavailable")
         for item in records:
             log_line(item, reason="database write failed")
         return
+    for item, reason in refused:
+        log_line(item, reason=reason)
+
+
+def save(records: list[Record]) -> list[tuple[Record, str]]:
+    """Insert the rows in one transaction and create their drafts; the background writer's store.
+
+    Returns the records the database refused for what they hold, each with the database's
+    reason (each row is then tried on its own, so that one bad row does not take its batch with
+    it); raises when the database itself fails (down, table missing, locked), so that the caller
+    may keep the rows and try again.
+    """
+    alias = router.db_for_write(ErrorLog)
+    refused: list[tuple[Record, str]] = []
+    try:
+        with transaction.atomic(using=alias):
+            insert_rows(records, alias)
+    except Exception as exc:
+        if database_unavailable(exc):
+            raise
+        for item in records:
+            reason = _save_alone(item, alias)
+            if reason:
+                refused.append((item, reason))
     drafts = {item["code"]: item for item in records if item["create_draft"]}
     for code, item in drafts.items():
         create_draft(code, item["status_code"], alias)
+    return refused
+
+
+def _save_alone(item: Record, alias: str) -> str:
+    """Insert one row; why the database refused it, or "". Raises when the database fails."""
+    try:
+        with transaction.atomic(using=alias):
+            insert_rows([item], alias)
+    except Exception as exc:
+        if database_unavailable(exc):
+            raise
+        # A retried batch whose first try was committed without the answer reaching us.
+        if ErrorLog.objects.using(alias).filter(error_id=item["error_id"]).exists():
+            return ""
+        return f"the database refused the row: {type(exc).__name__}: {safe_str(exc)}"
+    return ""
+
+
+# PEP 249's exceptions of a database that failed, as opposed to rows it refused (DataError,
+# IntegrityError): what Django raises, and what drivers raise where Django does not wrap them
+# (psycopg's COPY).
+_UNAVAILABLE: Final = frozenset(
+    {"OperationalError", "InterfaceError", "ProgrammingError", "InternalError"}
+)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether the same rows may be stored once the database is back (down, locked, no table)."""
+    return any(klass.__name__ in _UNAVAILABLE for klass in type(exc).__mro__)
 
 
 # Columns whose values build_record() already makes as the driver takes them (str, int): what
