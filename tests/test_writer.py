@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from html import unescape
 from typing import Any
 
 import pytest
@@ -379,6 +380,23 @@ def test_process_exit_stores_the_queue(tmp_path):
 
     with sqlite3.connect(database) as db:
         assert db.execute("SELECT count(*) FROM apierrors_errorlog").fetchone() == (250,)
+
+
+def test_staff_see_what_the_log_lost_on_the_admin_index_and_in_the_checks(admin_client, background):
+    background(LOG_BATCH_SIZE=1, LOG_QUEUE_SIZE=1)
+    notice = (
+        "The error log is missing records of this server process: 4 dropped because the log "
+        "writer's queue was full, 0 written to Python logging instead."
+    )
+    assert notice not in unescape(admin_client.get("/admin/").content.decode())
+
+    assert writer.submit([new_record() for _ in range(5)]) == 1  # a queue of one
+    assert writer.flush(timeout=30)
+
+    assert notice in unescape(admin_client.get("/admin/").content.decode())
+    assert notice in unescape(admin_client.get("/admin/apierrors/").content.decode())
+    losses = [m for m in run_checks() if m.id == "apierrors.W402"]
+    assert [m.msg for m in losses] == [notice]
 
 
 @pytest.mark.parametrize(
