@@ -166,10 +166,10 @@ def main() -> int:
     finally:
         with connection.schema_editor() as editor:
             editor.delete_model(ErrorLog)
-    version = connection.cursor().connection.info.server_version if ways.get("COPY") else ""
+    version = ".".join(map(str, connection.get_database_version()))
     print(
-        f"{connection.vendor} {version}, {args.rounds} rounds, ~{args.rows} rows per way and size;"
-        " us per row, median (wall / CPU of this process)"
+        f"{connection.vendor} {version}, {args.rounds} rounds, ~{args.rows} rows per way and "
+        "size; us per row, median (wall / CPU of this process)"
     )
     print(f"{'batch':>6} " + " ".join(f"{name:>18}" for name in ways))
     for size in sizes:
