@@ -47,9 +47,10 @@ class Codes:
     # The background log writer (the 4xx block).
     LOG_MODE = "apierrors.E401"
     LOG_BATCH_SIZE = "apierrors.E402"
-    LOG_FLUSH_INTERVAL = "apierrors.E403"
+    # apierrors.E403 was LOG_FLUSH_INTERVAL's, a setting no longer: not to be given again.
     LOG_QUEUE_SIZE = "apierrors.E404"
     LOG_SQLITE_LOCKING = "apierrors.W401"
+    LOG_LOSSES = "apierrors.W402"
 
 
 class Messages:
@@ -105,11 +106,12 @@ class Messages:
     LOG_BATCH_SIZE = _(
         "APIERRORS['LOG_BATCH_SIZE'] = {value!r} is not a whole number of at least 1."
     )
-    LOG_FLUSH_INTERVAL = _(
-        "APIERRORS['LOG_FLUSH_INTERVAL'] = {value!r} is not a number of seconds above 0."
-    )
     LOG_QUEUE_SIZE = _(
         "APIERRORS['LOG_QUEUE_SIZE'] = {value!r} is not a whole number of at least LOG_BATCH_SIZE."
+    )
+    LOG_LOSSES = _(
+        "The error log is missing records of this server process: {dropped} dropped because the "
+        "log writer's queue was full, {given_up} written to Python logging instead."
     )
     LOG_SQLITE_LOCKING = _(
         "The error log's database {alias!r} is SQLite with deferred transactions: a request that "
@@ -167,6 +169,11 @@ class Hints:
     LOG_MODE = _(
         "'background' inserts rows in batches from a thread; 'sync' before the response; 'auto' "
         "is 'sync' in test runs and 'background' elsewhere."
+    )
+    LOG_LOSSES = _(
+        "The 'apierrors.log' logger's warnings name the first and last error_id dropped; its "
+        "'not stored' lines hold the records written there, whole. A larger "
+        "APIERRORS['LOG_QUEUE_SIZE'] holds a longer outage or storm of the log database."
     )
     LOG_SQLITE_LOCKING = _(
         "Set DATABASES[{alias!r}]['OPTIONS'] = {{'transaction_mode': 'IMMEDIATE', 'timeout': 20}} "
@@ -582,11 +589,6 @@ def check_log_writer(
                 id=Codes.LOG_BATCH_SIZE,
             )
         )
-    interval = value["LOG_FLUSH_INTERVAL"]
-    if isinstance(interval, bool) or not isinstance(interval, int | float) or interval <= 0:
-        messages.append(
-            Error(Messages.LOG_FLUSH_INTERVAL.format(value=interval), id=Codes.LOG_FLUSH_INTERVAL)
-        )
     batch_size = value["LOG_BATCH_SIZE"] if _is_count(value["LOG_BATCH_SIZE"], 1) else 1
     if not _is_count(value["LOG_QUEUE_SIZE"], batch_size):
         messages.append(
@@ -613,3 +615,22 @@ def check_log_writer(
                 )
             )
     return messages
+
+
+@register(Tags.compatibility)
+def check_log_losses(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> Sequence[CheckMessage]:
+    """Records of this process that never reached the error log (the admin index shows it too)."""
+    from apierrors.writer import current_stats
+
+    stats = current_stats()
+    if stats is None or not (stats.dropped or stats.given_up):
+        return []
+    return [
+        Warning(
+            Messages.LOG_LOSSES.format(dropped=stats.dropped, given_up=stats.given_up),
+            hint=str(Hints.LOG_LOSSES),
+            id=Codes.LOG_LOSSES,
+        )
+    ]

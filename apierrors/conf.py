@@ -100,10 +100,11 @@ DEFAULTS: Final[dict[str, Any]] = {
     # "sync": rows are inserted before the response leaves (small sites); "auto": "sync" while
     # Django's test environment is set up (test runner, pytest-django), else "background".
     "LOG_MODE": "auto",
-    # Background mode: rows per INSERT, and seconds the oldest queued row waits at most.
+    # Background mode: most rows stored in one statement. The writer stores as soon as a row
+    # waits; the rows that arrive while it writes make the next batch.
     "LOG_BATCH_SIZE": 100,
-    "LOG_FLUSH_INTERVAL": 1.0,
-    # Background mode: rows waiting beyond this are dropped and counted, never waited for.
+    # Background mode: most rows waiting, also while the log database fails and they wait to be
+    # tried again. Beyond it new rows are dropped, counted and reported, never waited for.
     "LOG_QUEUE_SIZE": 10_000,
 }
 

@@ -337,16 +337,68 @@ def store(records: list[dict[str, Any]]) -> None:
             log_line(item, reason="transaction marked for rollback")
         return
     try:
-        with transaction.atomic(using=alias):
-            insert_rows(records, alias)
+        refused = save(records)
     except Exception:
         logger.exception("apierrors: error log unavailable")
         for item in records:
             log_line(item, reason="database write failed")
         return
+    for item, reason in refused:
+        log_line(item, reason=reason)
+
+
+def save(records: list[Record]) -> list[tuple[Record, str]]:
+    """Insert the rows in one transaction and create their drafts; the background writer's store.
+
+    Returns the records the database refused for what they hold, each with the database's
+    reason (each row is then tried on its own, so that one bad row does not take its batch with
+    it); raises when the database itself fails (down, table missing, locked), so that the caller
+    may keep the rows and try again.
+    """
+    alias = router.db_for_write(ErrorLog)
+    refused: list[tuple[Record, str]] = []
+    try:
+        with transaction.atomic(using=alias):
+            insert_rows(records, alias)
+    except Exception as exc:
+        if database_unavailable(exc):
+            raise
+        for item in records:
+            reason = _save_alone(item, alias)
+            if reason:
+                refused.append((item, reason))
     new_codes = {item["code"]: item for item in records if item.get("create_draft")}
     for code, item in new_codes.items():
         drafts.create(code, item["status_code"], alias)
+    return refused
+
+
+def _save_alone(item: Record, alias: str) -> str:
+    """Insert one row; why the database refused it, or "". Raises when the database fails."""
+    try:
+        with transaction.atomic(using=alias):
+            insert_rows([item], alias)
+    except Exception as exc:
+        if database_unavailable(exc):
+            raise
+        # A retried batch whose first try was committed without the answer reaching us.
+        if ErrorLog.objects.using(alias).filter(error_id=item["error_id"]).exists():
+            return ""
+        return f"the database refused the row: {type(exc).__name__}: {safe_str(exc)}"
+    return ""
+
+
+# PEP 249's exceptions of a database that failed, as opposed to rows it refused (DataError,
+# IntegrityError): what Django raises, and what drivers raise where Django does not wrap them
+# (psycopg's COPY).
+_UNAVAILABLE: Final = frozenset(
+    {"OperationalError", "InterfaceError", "ProgrammingError", "InternalError"}
+)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether the same rows may be stored once the database is back (down, locked, no table)."""
+    return any(klass.__name__ in _UNAVAILABLE for klass in type(exc).__mro__)
 
 
 # Columns whose values build_record() already makes as the driver takes them (str, int): what
@@ -354,9 +406,14 @@ def store(records: list[dict[str, Any]]) -> None:
 _AS_IS_FIELDS: Final = (models.CharField, models.TextField, models.PositiveSmallIntegerField)
 _AS_IS_VALUES: Final = (str, int)
 
+# Batches from this many rows go to PostgreSQL as COPY rather than INSERT: the same CPU time per
+# row for 1 and 2 rows, from 4 on about half of it (benchmarks/insert.py).
+COPY_FROM_ROWS: Final = 4
+
 
 def insert_rows(records: list[dict[str, Any]], alias: str) -> None:
-    """The rows as ``bulk_create`` would send them, values prepared by each field: one
+    """The rows as ``bulk_create`` would send them, values prepared by each field: on
+    PostgreSQL with psycopg 3, ``COPY ... FROM STDIN`` from COPY_FROM_ROWS rows on; else one
     multi-row INSERT per batch, or a few where the backend caps a statement's variables
     (SQLite: 999).
 
@@ -366,8 +423,30 @@ def insert_rows(records: list[dict[str, Any]], alias: str) -> None:
     fields to fill and no relations to save.
     """
     connection = connections[alias]
-    quote = connection.ops.quote_name
-    fields = [field for field in ErrorLog._meta.concrete_fields if not field.primary_key]
+    if connection.vendor == "postgresql" and len(records) >= COPY_FROM_ROWS and _has_copy():
+        copy_rows(records, alias)
+    else:
+        values_rows(records, alias)
+
+
+@functools.cache
+def _has_copy() -> bool:
+    """Whether Django's PostgreSQL backend runs on psycopg 3 (which it prefers when installed)."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:  # psycopg2: no copy() taking rows
+        return False
+    return True
+
+
+def _columns() -> list[models.Field[Any, Any]]:
+    return [field for field in ErrorLog._meta.concrete_fields if not field.primary_key]
+
+
+def prepared_rows(records: list[Record], alias: str) -> list[list[Any]]:
+    """Each record's values in _columns() order, as the field would send them to the driver."""
+    connection = connections[alias]
+    fields = _columns()
     as_is = [type(field) in _AS_IS_FIELDS for field in fields]
     rows = []
     for count, item in enumerate(records, 1):
@@ -382,6 +461,15 @@ def insert_rows(records: list[dict[str, Any]], alias: str) -> None:
                 value = field.get_db_prep_save(value, connection)
             row.append(value)
         rows.append(row)
+    return rows
+
+
+def values_rows(records: list[Record], alias: str) -> None:
+    """The rows as multi-row INSERT statements."""
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    fields = _columns()
+    rows = prepared_rows(records, alias)
     head = (
         f"INSERT INTO {quote(ErrorLog._meta.db_table)} "
         f"({', '.join(quote(str(field.column)) for field in fields)}) VALUES "
@@ -394,6 +482,20 @@ def insert_rows(records: list[dict[str, Any]], alias: str) -> None:
             cursor.execute(
                 head + ", ".join([row_sql] * len(chunk)), [value for row in chunk for value in row]
             )
+
+
+def copy_rows(records: list[Record], alias: str) -> None:
+    """The rows through PostgreSQL's COPY, in text format: psycopg 3's ``Cursor.copy()``,
+    which Django's cursor passes through, dumps each value as the INSERT's parameter would be
+    (JSON columns as the field's ``Jsonb``), and PostgreSQL parses it for its column."""
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(field.column)) for field in _columns())
+    rows = prepared_rows(records, alias)
+    statement = f"COPY {quote(ErrorLog._meta.db_table)} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 # Keys of a record that are not ErrorLog columns.

@@ -220,7 +220,8 @@ def test_editor_changes_the_french_text_and_the_next_request_gets_it(demo, brows
 
     page.goto(f"{demo}/admin/apierrors/errorcode/?q=invalid_product_id")
     row = page.locator("#result_list tbody tr").first
-    # The demo's log writer stores the row within LOG_FLUSH_INTERVAL (1 s): reload until then.
+    # The demo's log writer stores the row behind the response, within milliseconds: reload
+    # until then.
     for _ in range(50):
         if row.locator("td.field-occurrences_24h").inner_text() == "1":
             break
@@ -250,8 +251,8 @@ def test_support_pastes_an_error_id_and_lands_on_its_record(demo, browser):
 
     page = browser.new_page()
     log_in(page, demo, ADMIN)
-    # The log is written behind (LOG_FLUSH_INTERVAL, 1 s): support may be quicker than that
-    # in a test, never in life; the search is asked again until the row is there.
+    # The log is written behind the response: support may be quicker than that in a test,
+    # never in life; the search is asked again until the row is there.
     record = re.compile(r".*/admin/apierrors/errorlog/\d+/change/$")
     deadline = time.monotonic() + 10
     while True:
