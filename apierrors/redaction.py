@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
 from apierrors.conf import DEFAULTS, apierrors_settings
+from apierrors.controls import escape_controls
 
 REDACTED: Final = "[redacted]"
 TRUNCATED: Final = "[truncated]"
@@ -251,16 +252,20 @@ _TOKEN_TAIL: Final = re.compile(r"[\w.~+/=:@%-][\w.~+/=:@% -]{0,127}\Z")
 _TOKEN_HEAD: Final = re.compile(r"\A[\w.~+/=:@% -]{0,127}[\w.~+/=:@%-]")
 
 
-def redact_text(text: str, limit: int | None = None, *, keep: str = "head") -> str:
-    """A free text (exception message, traceback, raw body), secrets replaced, at most
-    ``limit`` characters (LOG_MAX_TEXT by default) with the truncation marker where cut.
+def redact_text(
+    text: str, limit: int | None = None, *, keep: str = "head", single_line: bool = False
+) -> str:
+    """A free text (exception message, traceback, raw body), secrets replaced, control
+    characters escaped, at most ``limit`` characters (LOG_MAX_TEXT by default) with the
+    truncation marker where cut.
 
     ``keep="tail"`` keeps the end instead, as for tracebacks, whose last lines matter most.
+    ``single_line`` escapes line feeds and tabs too, as for a path or a name.
     """
     limit = policy().limits.text if limit is None else limit
-    if "\x00" in text:
-        # PostgreSQL stores no NUL in text or JSON: one would cost the whole row.
-        text = text.replace("\x00", "\ufffd")
+    # No terminal that shows the log may be driven by it, and PostgreSQL stores no NUL in
+    # text or JSON: one would cost the whole row.
+    text = escape_controls(text, keep_lines=not single_line)
     if len(text) <= limit:
         return scan(text)
     if keep == "tail":
@@ -271,8 +276,9 @@ def redact_text(text: str, limit: int | None = None, *, keep: str = "head") -> s
 
 
 def column_text(value: object, length: int) -> str:
-    """A value for a short text column: a string, without NUL, at most ``length`` long."""
-    return safe_str(value).replace("\x00", "\ufffd")[:length]
+    """A value for a short text column: one line, control characters escaped (NUL among them),
+    at most ``length`` long."""
+    return escape_controls(safe_str(value), keep_lines=False)[:length]
 
 
 def safe_str(value: object) -> str:
@@ -291,7 +297,7 @@ def safe_str(value: object) -> str:
 
 def file_summary(upload: UploadedFile[Any]) -> dict[str, Any]:
     """An uploaded file as the log keeps it: its name and size, never its content."""
-    return {"file_name": scan(safe_str(upload.name or "")[:255]), "size": upload.size}
+    return {"file_name": scan(column_text(upload.name or "", 255)), "size": upload.size}
 
 
 def _items(source: Any) -> Iterator[tuple[Any, Any]]:
@@ -353,7 +359,7 @@ def redact(data: Any, size: int | None = None) -> Any:
                 break
             name = key
             if isinstance(target, dict):
-                name = redact_text(safe_str(key), 200)
+                name = redact_text(safe_str(key), 200, single_line=True)
                 budget[0] -= len(name) + 4
             if isinstance(target, dict) and is_sensitive(key):
                 stored: Any = REDACTED

@@ -195,7 +195,7 @@ def test_structures_are_capped_in_depth_width_length_and_size():
 
 def test_what_a_database_cannot_store_is_replaced():
     assert redact({"a\x00b": ["x\x00y", float("nan"), float("-inf"), 1.5]}) == {
-        "a\ufffdb": ["x\ufffdy", "nan", "-inf", 1.5]
+        "a\\x00b": ["x\\x00y", "nan", "-inf", 1.5]
     }
 
 
