@@ -465,6 +465,5 @@ def test_control_characters_of_a_file_reach_the_terminal_escaped(tmp_path):
         "unknown field '\\x1b]0;owned\\x07\\x1b[2J'" in reported
     )
     assert (
-        f"{path}:2: entries[1].message.en: An opening brace is never closed: {{\\x9b31m"
-        in reported
+        f"{path}:2: entries[1].message.en: An opening brace is never closed: {{\\x9b31m" in reported
     )
