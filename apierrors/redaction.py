@@ -189,9 +189,11 @@ class Names:
     anywhere: re.Pattern[str] | None
     short: frozenset[str]
     query: frozenset[str]
-    # Every entry, for a first look at free text (lower-cased, separators dropped).
-    hint: re.Pattern[str] | None
     seen: dict[tuple[str, bool], bool]
+
+    @property
+    def any(self) -> bool:
+        return bool(self.anywhere or self.short or self.query)
 
     @classmethod
     def compile(cls, keys: list[str]) -> Names:
@@ -206,12 +208,10 @@ class Names:
                 short.add(name)
             else:
                 anywhere.add(name)
-        every = sorted(anywhere | short | query)
         return cls(
             anywhere=re.compile("|".join(sorted(anywhere))) if anywhere else None,
             short=frozenset(short),
             query=frozenset(query),
-            hint=re.compile("|".join(every)) if every else None,
             seen={},
         )
 
@@ -305,27 +305,34 @@ def is_sensitive(key: object, *, query: bool = False) -> bool:
     return policy().names.match(safe_str(key), query=query)
 
 
-# name=value / "name": value in free text. A name starts after a character that cannot be
-# part of one, so each candidate is tried once and a long run of name characters costs one
-# pass; only a denylisted name's value is read (_PAIR_VALUE), so "a=password=x" loses x.
-_PAIR_NAME: Final = re.compile(r"(?<![\w.-])([\w.-]{1,128})[\"']?[ \t]{0,8}[:=][ \t]{0,8}")
-_PAIR_VALUE: Final = re.compile(r"\"[^\"]*\"?|'[^']*'?|[^\s&,;\"'<>]+")
-_SEPARATORS: Final = re.compile(r"[\W_]+")
+# name=value / "name": value in free text: each ":" or "=", then the name that ends before it
+# (at most its last 128 characters; a quote and a few spaces may stand between), read in the
+# reversed text so that finding it is one anchored match, and for a denylisted name the value
+# after it. Only such a value is consumed: "a=password=x" loses x.
+_PAIR_SEPARATOR: Final = re.compile(r"[:=]")
+_NAME_REVERSED: Final = re.compile(r"[ \t]{0,8}[\"']?([\w.-]{1,128})")
+_PAIR_VALUE: Final = re.compile(r"[ \t]{0,8}(\"[^\"]*\"?|'[^']*'?|[^\s&,;\"'<>]+)")
 
 
 def _redact_pairs(text: str, names: Names) -> str:
     pieces: list[str] = []
     done = 0
-    for match in _PAIR_NAME.finditer(text):
-        if match.start() < done:
+    reversed_text = text[::-1]
+    length = len(text)
+    for separator in _PAIR_SEPARATOR.finditer(text):
+        if separator.start() < done:
             continue
-        in_query = match.start() > 0 and text[match.start() - 1] in "?&"
-        if not names.match(match.group(1), query=in_query):
+        name = _NAME_REVERSED.match(reversed_text, length - separator.start())
+        if name is None:
             continue
-        value = _PAIR_VALUE.match(text, match.end())
+        start, end = max(done, length - name.end(1)), length - name.start(1)
+        in_query = start > 0 and text[start - 1] in "?&"
+        if start >= end or not names.match(text[start:end], query=in_query):
+            continue
+        value = _PAIR_VALUE.match(text, separator.end())
         if value is None:
             continue
-        pieces += [text[done : match.end()], REDACTED]
+        pieces += [text[done : value.start(1)], REDACTED]
         done = value.end()
     if not pieces:
         return text
@@ -337,12 +344,7 @@ def scan(text: str) -> str:
     """``text`` with every recognized secret replaced: the scanners, REDACT_PATTERNS, and
     ``name=value`` pairs whose name is on the denylist."""
     compiled = policy()
-    hint = compiled.names.hint
-    named = (
-        hint is not None
-        and ("=" in text or ":" in text)
-        and hint.search(_SEPARATORS.sub("", text.lower())) is not None
-    )
+    named = compiled.names.any and ("=" in text or ":" in text)
     if not named and compiled.quick is not None and compiled.quick.search(text) is None:
         return text
     for scanner in compiled.scanners:
@@ -516,10 +518,8 @@ def _names_a_secret(source: Any, query: bool) -> bool:
     """Whether ``source`` is a small name/value item whose name is denylisted."""
     if not isinstance(source, dict) or len(source) > 8:
         return False
-    fields = {safe_str(key).lower(): value for key, value in source.items()}
-    if _PAIR_VALUE_KEY not in fields:
-        return False
-    return any(
+    fields = {key.lower(): value for key, value in source.items() if isinstance(key, str)}
+    return _PAIR_VALUE_KEY in fields and any(
         isinstance(fields.get(name), str) and is_sensitive(fields[name], query=query)
         for name in _PAIR_NAMES
     )

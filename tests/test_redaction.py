@@ -117,6 +117,10 @@ def test_scanners_replace_what_they_recognize_and_nothing_else(text, expected):
         "a://" * 16000,
         "-----BEGIN " * 6000,
         "token" + " " * 65536,
+        "a=" * 32768,
+        "pin: " * 13000,
+        ":" * 65536,
+        "x" * 65536 + "=1",
     ],
 )
 def test_scanning_pathological_text_is_linear(text):
