@@ -49,9 +49,10 @@ DEFAULTS: Final[dict[str, Any]] = {
     # with header, query, body and param names (and name=value pairs in texts) lower-cased
     # and without separators, so "private_key" matches privateKey and PRIVATE-KEY too. An
     # entry of 5 or more characters matches anywhere in a name ("password": new_password);
-    # a shorter one only a whole word of it, words split at separators and camelCase ("pin":
-    # card_pin, pinCode, not spinner); "?name" only a query parameter of exactly that name.
-    # {"name": <denylisted>, "value": …} items (or "key"/"value") lose their value too.
+    # a shorter one only a whole word of it or consecutive words, words split at separators,
+    # camelCase and digits ("pin": card_pin, pinCode, not spinner; "cvv": cvv2); "?name" only
+    # a query parameter of exactly that name. {"name": <denylisted>, "value": …} items (or
+    # "key" and "value", any case) lose their value too.
     "REDACT_KEYS": [
         "password",
         "passwd",
