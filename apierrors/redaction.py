@@ -504,7 +504,7 @@ def _number(value: int) -> int | str:
     """A card number sent as a JSON number is still a card number."""
     if abs(value) < _CARD_SIZED:
         return value
-    digits = str(value)
+    digits = safe_str(value)
     return value if scan(digits) == digits else REDACTED
 
 
