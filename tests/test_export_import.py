@@ -347,28 +347,38 @@ def test_yaml_aliases_are_refused_with_their_line(tmp_path):
     assert not ErrorCode.objects.filter(code="quota_exceeded").exists()
 
 
+TOO_DEEP = "nested deeper than 10 levels; a catalog file needs 4"
+
+
 @pytest.mark.parametrize(
-    ("suffix", "text", "line"),
+    ("suffix", "text", "reported"),
     [
-        ("json", '{"entries":\n[' + "[" * 100_000 + "]" * 100_000 + "]}", 2),
-        ("yaml", "entries:\n- " + "[" * 100_000 + "]" * 100_000 + "\n", 2),
+        ("json", '{"entries":\n[' + "[" * 100_000 + "]" * 100_000 + "]}", f"2: {TOO_DEEP}"),
+        (
+            "yaml",
+            "entries:\n- " + "[" * 100_000 + "]" * 100_000 + "\n",
+            # libyaml's scanner reads ahead and stops at its own limit (1000 levels) first.
+            "2: invalid YAML: exceeded maximum nesting depth"
+            if yaml.__with_libyaml__
+            else f"2: {TOO_DEEP}",
+        ),
         (
             "json",
             '{"entries": [\n{"code": {"a": {"b": {"c": {"d": {"e": {"f": {"g": {"h": 1}}}}}}}}}]}',
-            2,
+            f"2: {TOO_DEEP}",
         ),
         (
             "yaml",
             "entries:\n- code:\n   a:\n    b:\n     c:\n      d:\n       e:\n        f:\n"
             "         g:\n          h:\n           i: 1\n",
-            10,
+            f"10: {TOO_DEEP}",
         ),
     ],
 )
-def test_deep_nesting_is_refused_with_its_line(tmp_path, suffix, text, line):
+def test_deep_nesting_is_refused_with_its_line(tmp_path, suffix, text, reported):
     path = tmp_path / f"deep.{suffix}"
     path.write_text(text, encoding="utf-8")
-    assert refused(path) == [f"{path}:{line}: nested deeper than 10 levels; a catalog file needs 4"]
+    assert refused(path) == [f"{path}:{reported}"]
 
 
 def test_ten_levels_are_read_and_reported_as_what_they_are(tmp_path):
