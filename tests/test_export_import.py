@@ -410,7 +410,7 @@ def test_a_pipe_is_read_no_further_than_10_mib(tmp_path):
             except BrokenPipeError:
                 pass
 
-    feeder = threading.Thread(target=feed)
+    feeder = threading.Thread(target=feed, daemon=True)
     feeder.start()
     reported = refused(fifo)
     feeder.join(timeout=60)
