@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path as FilePath
 from typing import Any, Final
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import timezone
 from modeltranslation.settings import AVAILABLE_LANGUAGES
 from modeltranslation.utils import build_localized_fieldname
 
 from apierrors.catalog import bump_version
+from apierrors.controls import escape_controls
 from apierrors.language import default_language
 from apierrors.models import TRANSLATED_FIELDS, ErrorCode, normalize_code
 
@@ -41,6 +45,15 @@ BOOLEAN_FIELDS: Final = ("is_public", "is_retryable", "is_active", "is_draft")
 REQUIRED_FIELDS: Final = ("code", "status_code", "title", "message")
 ENTRY_KEYS: Final = frozenset({"code", *PLAIN_FIELDS, *TRANSLATED_FIELDS})
 TOP_KEYS: Final = frozenset({"catalog", "version", "languages", "entries"})
+
+# Caps on what an import reads, so that no file can exhaust memory or time. A catalog of a
+# thousand entries in ten languages is a few megabytes; its nesting is four levels (the file,
+# its entries, an entry, a field's languages).
+MAX_FILE_SIZE: Final = 10 * 1024 * 1024
+MAX_DEPTH: Final = 10
+# Characters of one message or action text in one language (titles: the model's max_length).
+MAX_TEXT_LENGTH: Final = 4000
+LONG_TEXT_FIELDS: Final = ("message", "action")
 
 Path = tuple[str | int, ...]
 
@@ -109,8 +122,10 @@ class Problem:
     message: str
 
     def render(self, filename: str) -> str:
+        """One line for a terminal: a key or text of the file cannot drive it."""
         where = path_text(self.path)
-        return f"{filename}:{self.line}: {where + ': ' if where else ''}{self.message}"
+        line = f"{filename}:{self.line}: {where + ': ' if where else ''}{self.message}"
+        return escape_controls(line, keep_lines=False)
 
 
 class CatalogFileError(Exception):
@@ -188,19 +203,87 @@ def yaml_lines(node: Any, prefix: Path = ()) -> dict[Path, int]:
     return lines
 
 
+# A JSON string (to its closing quote, or to the end of a text that never closes it) or a
+# bracket: one match per token, so the scan is linear whatever the text holds.
+_JSON_TOKENS: Final = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]', re.DOTALL)
+
+
+def _too_deep(line: int) -> CatalogFileError:
+    return CatalogFileError(
+        [Problem(line, (), f"nested deeper than {MAX_DEPTH} levels; a catalog file needs 4")]
+    )
+
+
+def check_json_depth(text: str) -> None:
+    """CatalogFileError at the first bracket nested deeper than MAX_DEPTH, before any parser
+    recurses into it."""
+    depth = 0
+    for match in _JSON_TOKENS.finditer(text):
+        bracket = match.group()
+        if bracket in ("[", "{"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _too_deep(text.count("\n", 0, match.start()) + 1)
+        elif bracket in ("]", "}"):
+            depth -= 1
+
+
+def _yaml_loader() -> Any:
+    """PyYAML's safe loader, in C when PyYAML was built with libyaml (15 times faster)."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+_NO_ANCHORS: Final = "YAML anchors and aliases are not allowed in a catalog file"
+
+
+def check_yaml_events(text: str) -> None:
+    """CatalogFileError at the first anchor, alias or collection nested deeper than MAX_DEPTH.
+
+    Read from the parser's events, before anything is composed: an alias repeats the nodes
+    it names wherever it stands, and a few hundred bytes of aliases of aliases name billions
+    ("billion laughs"); the composer also recurses once per level. A catalog needs neither.
+    """
+    import yaml
+
+    depth = 0
+    for event in yaml.parse(text, Loader=_yaml_loader()):
+        line = event.start_mark.line + 1 if event.start_mark else 1
+        if isinstance(event, yaml.AliasEvent):
+            raise CatalogFileError([Problem(line, (), f"alias *{event.anchor}: {_NO_ANCHORS}")])
+        if isinstance(event, yaml.NodeEvent) and event.anchor is not None:
+            raise CatalogFileError([Problem(line, (), f"anchor &{event.anchor}: {_NO_ANCHORS}")])
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _too_deep(line)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def parse(text: str, file_format: str) -> tuple[Any, dict[Path, int]]:
-    """The document and the line of each of its parts; CatalogFileError when unreadable."""
+    """The document and the line of each of its parts; CatalogFileError when unreadable,
+    larger than MAX_FILE_SIZE, nested deeper than MAX_DEPTH or, in YAML, using aliases."""
+    if len(text) > MAX_FILE_SIZE:
+        raise CatalogFileError([Problem(1, (), _too_large(f"{len(text)} characters"))])
     if file_format == "yaml":
         import yaml
 
         try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            data = yaml.safe_load(text)
+            check_yaml_events(text)
+            loader = _yaml_loader()(text)
+            try:
+                node = loader.get_single_node()
+                data = loader.construct_document(node) if node is not None else None
+            finally:
+                loader.dispose()
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = mark.line + 1 if mark else 1
             raise CatalogFileError([Problem(line, (), f"invalid YAML: {exc.problem}")]) from exc
         return data, yaml_lines(node) if node is not None else {(): 1}
+    check_json_depth(text)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -208,6 +291,24 @@ def parse(text: str, file_format: str) -> tuple[Any, dict[Path, int]]:
             [Problem(exc.lineno, (), f"invalid JSON: {exc.msg} (column {exc.colno})")]
         ) from exc
     return data, json_lines(text)
+
+
+def _too_large(size: str) -> str:
+    return f"the file holds {size}; a catalog file may hold at most {MAX_FILE_SIZE} bytes"
+
+
+def read_file(path: str | FilePath) -> str:
+    """A catalog file's text; CatalogFileError when it is larger than MAX_FILE_SIZE, found
+    from its size before reading it (a pipe or device is read no further than the cap)."""
+    path = FilePath(path)
+    size = path.stat().st_size
+    if size > MAX_FILE_SIZE:
+        raise CatalogFileError([Problem(1, (), _too_large(f"{size} bytes"))])
+    with path.open("rb") as stream:
+        raw = stream.read(MAX_FILE_SIZE + 1)
+    if len(raw) > MAX_FILE_SIZE:
+        raise CatalogFileError([Problem(1, (), _too_large(f"more than {MAX_FILE_SIZE} bytes"))])
+    return raw.decode("utf-8")
 
 
 # Validation ---------------------------------------------------------------------------------
@@ -284,8 +385,19 @@ def _columns(entry: dict[str, Any], path: Path, collect: _Collector) -> dict[str
         if texts is None:
             continue
         for lang, text in texts.items():
+            if name in LONG_TEXT_FIELDS and text is not None:
+                _check_length(text, (*path, name, lang), collect)
             columns[build_localized_fieldname(name, lang)] = text
     return columns if len(collect.problems) == before else None
+
+
+def _check_length(text: str, path: Path, collect: _Collector) -> None:
+    """Messages and actions are TextFields, unbounded in the database: the file's are capped."""
+    try:
+        MaxLengthValidator(MAX_TEXT_LENGTH)(text)
+    except ValidationError as exc:
+        for message in exc.messages:
+            collect.add(path, message)
 
 
 def _model_problems(columns: dict[str, Any], path: Path, collect: _Collector) -> None:

@@ -50,30 +50,46 @@ DEFAULTS: Final[dict[str, Any]] = {
     "DOCS_URL": None,
     # Link from a log row to its Sentry event: a URL with {event_id}; "" shows the id unlinked.
     "SENTRY_EVENT_URL": "",
-    # What the log keeps (apierrors.redaction). Names whose values are never stored: each is
-    # matched as a case-insensitive substring of header, query, body and param names.
+    # What the log keeps (apierrors.redaction). Names whose values are never stored, compared
+    # with header, query, body and param names (and name=value pairs in texts) lower-cased
+    # and without separators, so "private_key" matches privateKey and PRIVATE-KEY too. An
+    # entry of 5 or more characters matches anywhere in a name ("password": new_password);
+    # a shorter one only a whole word of it or consecutive words, words split at separators,
+    # camelCase and digits ("pin": card_pin, pinCode, not spinner; "cvv": cvv2); "?name" only
+    # a query parameter of exactly that name. {"name": <denylisted>, "value": …} items (or
+    # "key" and "value", any case) lose their value too.
     "REDACT_KEYS": [
         "password",
         "passwd",
+        "passphrase",
         "pwd",
+        "pw",
+        "pass",
         "secret",
         "token",
+        "refresh",
         "api_key",
-        "apikey",
         "access_key",
         "private_key",
         "authorization",
+        "auth",
         "cookie",
         "session",
         "csrf",
         "credential",
+        "signature",
+        "otp",
+        "mfa",
+        "pin",
         "card_number",
-        "cardnumber",
         "credit_card",
         "cvv",
         "cvc",
         "iban",
-        "signature",
+        "ssn",
+        # An API key (?key=, as Google's APIs take it) and OAuth's authorization code.
+        "?key",
+        "?code",
     ],
     # Value scanners run on every stored text: built-in names or dotted paths to str -> str.
     "REDACT_SCANNERS": ["private_key", "jwt", "bearer", "url_credentials", "card_number"],

@@ -140,7 +140,7 @@ def light_record(first: Record, error: ClientError, request: Any) -> Record:
     user_pk, username = _user(request) if request is not None else ("", "")
     return {
         **first,
-        "path": redact_text(first["path"], storm.MAX_PATH_LENGTH),
+        "path": redact_text(first["path"], storm.MAX_PATH_LENGTH, single_line=True),
         "query_string": (
             query_string(django_request) if isinstance(django_request, HttpRequest) else ""
         ),

@@ -16,12 +16,14 @@ from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
 from apierrors.conf import DEFAULTS, apierrors_settings
+from apierrors.controls import escape_controls
 
 REDACTED: Final = "[redacted]"
 TRUNCATED: Final = "[truncated]"
 
-# The shipped denylist: substrings of header, query, body and param names whose values are
-# never stored. APIERRORS["REDACT_KEYS"] replaces it; extend it with [*SENSITIVE_KEYS, "ssn"].
+# The shipped denylist of header, query, body and param names whose values are never stored
+# (how a name matches: Names). APIERRORS["REDACT_KEYS"] replaces it; extend it with
+# [*SENSITIVE_KEYS, "email"].
 SENSITIVE_KEYS: Final = tuple(DEFAULTS["REDACT_KEYS"])
 
 Scanner = Callable[[str], str]
@@ -149,26 +151,111 @@ class Limits:
     traceback: int
 
 
+# A name's words: runs of capitals (an acronym), a capitalized or lower-case word, digits.
+# Whatever else a name holds ("_", "-", ".", spaces) only separates them.
+_WORDS: Final = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+# Names of this many characters or fewer (separators dropped) match whole words only.
+SHORT_NAME: Final = 4
+# Names already matched, so that the same header and body names cost one lookup: at most
+# this many, none longer than this (a client's names must not fill memory).
+_SEEN_NAMES: Final = 4096
+_SEEN_NAME_LENGTH: Final = 128
+
+
+def words(name: str) -> list[str]:
+    """``X-CSRFToken`` -> ``["x", "csrf", "token"]``, ``privateKey`` -> ``["private", "key"]``."""
+    return [word.lower() for word in _WORDS.findall(name)]
+
+
+def normalize_name(name: str) -> str:
+    """A name lower-cased without separators: ``privateKey``, ``PRIVATE-KEY`` -> ``privatekey``."""
+    return "".join(words(name))
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    """REDACT_KEYS compiled. Each entry and each name are compared lower-cased with their
+    separators dropped, so ``private_key`` also matches ``privateKey`` and ``PRIVATE-KEY``:
+
+    * an entry of five characters or more matches anywhere in a name (``password`` matches
+      ``new_password`` and ``userpassword``);
+    * a shorter one matches a whole word of it, or consecutive words (``pin`` matches ``pin``,
+      ``card_pin`` and ``pinCode``, not ``spinner``; ``pass`` does not match ``passenger``);
+    * an entry written ``?name`` matches only a query parameter of exactly that name
+      (``?code`` is OAuth's authorization code in ``?code=``, while a body's ``code`` or
+      ``error_code`` is data).
+    """
+
+    anywhere: re.Pattern[str] | None
+    short: frozenset[str]
+    query: frozenset[str]
+    seen: dict[tuple[str, bool], bool]
+
+    @property
+    def any(self) -> bool:
+        return bool(self.anywhere or self.short or self.query)
+
+    @classmethod
+    def compile(cls, keys: list[str]) -> Names:
+        anywhere, short, query = set(), set(), set()
+        for key in keys:
+            name = normalize_name(key)
+            if not name:
+                continue
+            if key.startswith("?"):
+                query.add(name)
+            elif len(name) <= SHORT_NAME:
+                short.add(name)
+            else:
+                anywhere.add(name)
+        return cls(
+            anywhere=re.compile("|".join(sorted(anywhere))) if anywhere else None,
+            short=frozenset(short),
+            query=frozenset(query),
+            seen={},
+        )
+
+    def match(self, name: str, *, query: bool = False) -> bool:
+        """Whether ``name`` is denylisted; ``query``: it names a query parameter."""
+        known = self.seen.get((name, query))
+        if known is not None:
+            return known
+        parts = words(name)
+        whole = "".join(parts)
+        found = (
+            (self.anywhere is not None and self.anywhere.search(whole) is not None)
+            or (query and whole in self.query)
+            or (bool(self.short) and not self.short.isdisjoint(_runs(parts)))
+        )
+        if len(name) <= _SEEN_NAME_LENGTH:
+            if len(self.seen) >= _SEEN_NAMES:
+                self.seen.clear()
+            self.seen[(name, query)] = found
+        return found
+
+
+def _runs(parts: list[str]) -> Iterator[str]:
+    """Each run of consecutive words as one, up to SHORT_NAME characters."""
+    for start in range(len(parts)):
+        run = ""
+        for part in parts[start:]:
+            run += part
+            if len(run) > SHORT_NAME:
+                break
+            yield run
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
     """The redaction settings compiled: built once, rebuilt when APIERRORS changes."""
 
     limits: Limits
     scanners: tuple[Scanner, ...]
-    # REDACT_KEYS as one search of lower-cased text, "-" and "_" alike; None when empty.
-    names: re.Pattern[str] | None
-    # name=value / "name": value pairs in free text, for any denylisted name.
-    pairs: re.Pattern[str] | None
+    names: Names
     # Matches wherever a built-in scanner might: a text without a match (and without a
     # denylisted name) is returned as it is. None when a site's own scanner or pattern is
     # configured: it must always run.
     quick: re.Pattern[str] | None
-
-
-def _names_source(keys: list[str]) -> str:
-    return "|".join(
-        re.escape(key.lower()).replace("_", "[_-]").replace(r"\-", "[_-]") for key in keys
-    )
 
 
 def _pattern_scanner(pattern: re.Pattern[str]) -> Scanner:
@@ -181,8 +268,6 @@ def _pattern_scanner(pattern: re.Pattern[str]) -> Scanner:
 @functools.cache
 def policy() -> Policy:
     settings = apierrors_settings
-    keys = [str(key) for key in settings.REDACT_KEYS if key]
-    names = _names_source(keys)
     scanners: list[Scanner] = []
     hints: list[str] = []
     always = False
@@ -206,15 +291,7 @@ def policy() -> Policy:
             traceback=settings.LOG_MAX_TRACEBACK,
         ),
         scanners=tuple(scanners),
-        names=re.compile(names) if names else None,
-        # Only the name's end is matched (its start stays as it is): every quantifier is
-        # bounded or stops at a separator, so a long run of name characters costs one pass.
-        pairs=re.compile(
-            rf"(?i)((?:{names})[\w.-]{{0,64}}[\"']?[ \t]{{0,8}}[:=][ \t]{{0,8}})"
-            r"(\"[^\"]*\"?|'[^']*'?|[^\s&,;\"'<>]+)"
-        )
-        if names
-        else None,
+        names=Names.compile([str(key) for key in settings.REDACT_KEYS if key]),
         quick=None if always or not hints else re.compile("|".join(hints)),
     )
 
@@ -223,23 +300,57 @@ def limits() -> Limits:
     return policy().limits
 
 
-def is_sensitive(key: object) -> bool:
-    """Whether a name is on the denylist: any of REDACT_KEYS is a substring of it."""
-    names = policy().names
-    return names is not None and names.search(str(key).lower()) is not None
+def is_sensitive(key: object, *, query: bool = False) -> bool:
+    """Whether a name is on the denylist (see Names); ``query``: a query parameter's name."""
+    return policy().names.match(safe_str(key), query=query)
+
+
+# name=value / "name": value in free text: each ":" or "=", then the name that ends before it
+# (at most its last 128 characters; a quote and a few spaces may stand between), read in the
+# reversed text so that finding it is one anchored match, and for a denylisted name the value
+# after it. Only such a value is consumed: "a=password=x" loses x.
+_PAIR_SEPARATOR: Final = re.compile(r"[:=]")
+_NAME_REVERSED: Final = re.compile(r"[ \t]{0,8}[\"']?([\w.-]{1,128})")
+_PAIR_VALUE: Final = re.compile(r"[ \t]{0,8}(\"[^\"]*\"?|'[^']*'?|[^\s&,;\"'<>]+)")
+
+
+def _redact_pairs(text: str, names: Names) -> str:
+    pieces: list[str] = []
+    done = 0
+    reversed_text = text[::-1]
+    length = len(text)
+    for separator in _PAIR_SEPARATOR.finditer(text):
+        if separator.start() < done:
+            continue
+        name = _NAME_REVERSED.match(reversed_text, length - separator.start())
+        if name is None:
+            continue
+        start, end = max(done, length - name.end(1)), length - name.start(1)
+        in_query = start > 0 and text[start - 1] in "?&"
+        if start >= end or not names.match(text[start:end], query=in_query):
+            continue
+        value = _PAIR_VALUE.match(text, separator.end())
+        if value is None:
+            continue
+        pieces += [text[done : value.start(1)], REDACTED]
+        done = value.end()
+    if not pieces:
+        return text
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 def scan(text: str) -> str:
     """``text`` with every recognized secret replaced: the scanners, REDACT_PATTERNS, and
     ``name=value`` pairs whose name is on the denylist."""
     compiled = policy()
-    named = compiled.names is not None and compiled.names.search(text.lower()) is not None
+    named = compiled.names.any and ("=" in text or ":" in text)
     if not named and compiled.quick is not None and compiled.quick.search(text) is None:
         return text
     for scanner in compiled.scanners:
         text = scanner(text)
-    if named and compiled.pairs is not None:
-        text = compiled.pairs.sub(lambda match: match.group(1) + REDACTED, text)
+    if named:
+        text = _redact_pairs(text, compiled.names)
     return text
 
 
@@ -251,16 +362,20 @@ _TOKEN_TAIL: Final = re.compile(r"[\w.~+/=:@%-][\w.~+/=:@% -]{0,127}\Z")
 _TOKEN_HEAD: Final = re.compile(r"\A[\w.~+/=:@% -]{0,127}[\w.~+/=:@%-]")
 
 
-def redact_text(text: str, limit: int | None = None, *, keep: str = "head") -> str:
-    """A free text (exception message, traceback, raw body), secrets replaced, at most
-    ``limit`` characters (LOG_MAX_TEXT by default) with the truncation marker where cut.
+def redact_text(
+    text: str, limit: int | None = None, *, keep: str = "head", single_line: bool = False
+) -> str:
+    """A free text (exception message, traceback, raw body), secrets replaced, control
+    characters escaped, at most ``limit`` characters (LOG_MAX_TEXT by default) with the
+    truncation marker where cut.
 
     ``keep="tail"`` keeps the end instead, as for tracebacks, whose last lines matter most.
+    ``single_line`` escapes line feeds and tabs too, as for a path or a name.
     """
     limit = policy().limits.text if limit is None else limit
-    if "\x00" in text:
-        # PostgreSQL stores no NUL in text or JSON: one would cost the whole row.
-        text = text.replace("\x00", "\ufffd")
+    # No terminal that shows the log may be driven by it, and PostgreSQL stores no NUL in
+    # text or JSON: one would cost the whole row.
+    text = escape_controls(text, keep_lines=not single_line)
     if len(text) <= limit:
         return scan(text)
     if keep == "tail":
@@ -271,8 +386,9 @@ def redact_text(text: str, limit: int | None = None, *, keep: str = "head") -> s
 
 
 def column_text(value: object, length: int) -> str:
-    """A value for a short text column: a string, without NUL, at most ``length`` long."""
-    return safe_str(value).replace("\x00", "\ufffd")[:length]
+    """A value for a short text column: one line, control characters escaped (NUL among them),
+    at most ``length`` long."""
+    return escape_controls(safe_str(value), keep_lines=False)[:length]
 
 
 def safe_str(value: object) -> str:
@@ -291,7 +407,7 @@ def safe_str(value: object) -> str:
 
 def file_summary(upload: UploadedFile[Any]) -> dict[str, Any]:
     """An uploaded file as the log keeps it: its name and size, never its content."""
-    return {"file_name": scan(safe_str(upload.name or "")[:255]), "size": upload.size}
+    return {"file_name": scan(column_text(upload.name or "", 255)), "size": upload.size}
 
 
 def _items(source: Any) -> Iterator[tuple[Any, Any]]:
@@ -307,9 +423,11 @@ def _is_container(value: Any) -> bool:
     return isinstance(value, dict | list | tuple | set | frozenset)
 
 
-def redact(data: Any, size: int | None = None) -> Any:
-    """A copy of ``data`` safe to store: values of denylisted keys replaced (keys kept),
-    secrets in every text replaced, and bounded in depth, width, string length and total size.
+def redact(data: Any, size: int | None = None, *, query: bool = False) -> Any:
+    """A copy of ``data`` safe to store: values of denylisted keys replaced (keys kept), and
+    of name/value items naming one; secrets in every text and card numbers among numbers
+    replaced; bounded in depth, width, string length and total size. ``query``: the
+    top-level keys are query parameters.
 
     Iterative, so no input depth reaches the recursion limit; cycles end at the depth cap.
     """
@@ -323,14 +441,17 @@ def redact(data: Any, size: int | None = None) -> Any:
         if isinstance(value, float):
             budget[0] -= 8
             # NaN and Infinity are not JSON: PostgreSQL refuses them in a JSON column.
-            return value if math.isfinite(value) else str(value)
-        if isinstance(value, int):
-            # A card number sent as a JSON number is still a card number.
-            budget[0] -= 8
-            if abs(value) < 10**12:
+            if not math.isfinite(value):
+                return str(value)
+            if not (_CARD_SIZED <= abs(value) < 10**19 and value.is_integer()):
                 return value
-            digits = safe_str(value)
-            return value if scan(digits) == digits else REDACTED
+            # 4111111111111111.0 and 4.111111111111111e15 are a card number too. Past 2**53 a
+            # float no longer holds every digit: what it holds cannot be checked, only kept
+            # or not, and it is not.
+            return _number(int(value)) if abs(value) < 2**53 else REDACTED
+        if isinstance(value, int):
+            budget[0] -= 8
+            return _number(value)
         if isinstance(value, UploadedFile):
             summary = file_summary(value)
             budget[0] -= len(summary["file_name"]) + 16
@@ -347,15 +468,20 @@ def redact(data: Any, size: int | None = None) -> Any:
     stack: list[tuple[Any, Any, int]] = [(data, root, 1)]
     while stack:
         source, target, depth = stack.pop()
+        in_query = query and depth == 1
+        pair = _names_a_secret(source, in_query)
         for count, (key, value) in enumerate(_items(source)):
             if count >= caps.items or budget[0] <= 0:
                 _put(target, TRUNCATED, TRUNCATED)
                 break
             name = key
             if isinstance(target, dict):
-                name = redact_text(safe_str(key), 200)
+                name = redact_text(safe_str(key), 200, single_line=True)
                 budget[0] -= len(name) + 4
-            if isinstance(target, dict) and is_sensitive(key):
+            if isinstance(target, dict) and (
+                is_sensitive(key, query=in_query)
+                or (pair and safe_str(key).lower() == _PAIR_VALUE_KEY)
+            ):
                 stored: Any = REDACTED
             elif _is_container(value):
                 if depth >= caps.depth:
@@ -368,6 +494,35 @@ def redact(data: Any, size: int | None = None) -> Any:
                 stored = leaf(value)
             _put(target, name, stored)
     return root
+
+
+# The smallest number with as many digits as the shortest card number (13).
+_CARD_SIZED: Final = 10**12
+
+
+def _number(value: int) -> int | str:
+    """A card number sent as a JSON number is still a card number."""
+    if abs(value) < _CARD_SIZED:
+        return value
+    digits = safe_str(value)
+    return value if scan(digits) == digits else REDACTED
+
+
+# A {"name": "password", "value": "…"} item (HAR, form builders, key/value settings): the
+# value of a denylisted name goes, wherever it stands.
+_PAIR_NAMES: Final = ("name", "key")
+_PAIR_VALUE_KEY: Final = "value"
+
+
+def _names_a_secret(source: Any, query: bool) -> bool:
+    """Whether ``source`` is a small name/value item whose name is denylisted."""
+    if not isinstance(source, dict) or len(source) > 8:
+        return False
+    fields = {key.lower(): value for key, value in source.items() if isinstance(key, str)}
+    return _PAIR_VALUE_KEY in fields and any(
+        isinstance(fields.get(name), str) and is_sensitive(fields[name], query=query)
+        for name in _PAIR_NAMES
+    )
 
 
 def _put(target: Any, key: Any, value: Any) -> None:
@@ -647,4 +802,4 @@ def query_string(request: HttpRequest) -> str:
     raw = raw[: limits().size]
     fields = parse_form(raw)
     as_lists = {key: value if isinstance(value, list) else [value] for key, value in fields.items()}
-    return json.dumps(redact(as_lists), ensure_ascii=False)
+    return json.dumps(redact(as_lists, query=True), ensure_ascii=False)

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import threading
 from io import StringIO
+from pathlib import Path
 
 import pytest
 import yaml
@@ -25,6 +30,14 @@ def run_import(*args: str) -> tuple[str, str]:
     out, err = StringIO(), StringIO()
     call_command("apierrors_import", *args, stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
+
+
+def refused(path, problems: int = 1) -> list[str]:
+    """The lines apierrors_import reports about a file it refuses, having changed nothing."""
+    err = StringIO()
+    with pytest.raises(CommandError, match=rf"{problems} problem\(s\) in .*: nothing was imported"):
+        call_command("apierrors_import", str(path), stdout=StringIO(), stderr=err)
+    return err.getvalue().splitlines()
 
 
 def entry(data: dict, code: str) -> dict:
@@ -203,13 +216,7 @@ def test_yaml_problems_point_at_their_line(tmp_path):
         "- code: new_code\n  status_code: 400\n  title: {en: New}\n  message: {en: ''}\n",
         encoding="utf-8",
     )
-    err = StringIO()
-    with pytest.raises(CommandError):
-        call_command("apierrors_import", str(path), stdout=StringIO(), stderr=err)
-
-    assert err.getvalue().splitlines() == [
-        f"{path}:7: entries[0].message.en: This field cannot be blank."
-    ]
+    assert refused(path) == [f"{path}:7: entries[0].message.en: This field cannot be blank."]
     assert not ErrorCode.objects.filter(code="new_code").exists()
 
 
@@ -281,3 +288,192 @@ def test_the_admin_exports_the_selected_entries(client):
     )
     assert response["Content-Type"] == "application/yaml; charset=utf-8"
     assert yaml.safe_load(response.content)["entries"][0]["code"] == "forbidden"
+
+
+# Hostile files ------------------------------------------------------------------------------
+
+# Nine levels of aliases, each naming the one before nine times: 9**9 (387 million) strings
+# once composed, from a few hundred bytes.
+BILLION_LAUGHS = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
+    f"{name}: &{name} [{', '.join([f'*{before}'] * 9)}]\n"
+    for before, name in zip("abcdefgh", "bcdefghi", strict=True)
+)
+
+
+def import_in_a_bounded_process(path) -> subprocess.CompletedProcess:
+    """apierrors_import in its own process, its address space capped at 512 MB: a file that
+    expands in memory ends it instead of the machine, and a hang meets the timeout."""
+    script = (
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (512 * 1024 * 1024, 512 * 1024 * 1024))\n"
+        "from django.core.management import execute_from_command_line\n"
+        "execute_from_command_line(['django-admin', 'apierrors_import', sys.argv[1]])\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    return subprocess.run(
+        [sys.executable, "-c", script, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=Path(__file__).parent.parent,
+    )
+
+
+def test_a_yaml_alias_bomb_is_refused_at_its_first_anchor(tmp_path):
+    path = tmp_path / "bomb.yaml"
+    path.write_text(BILLION_LAUGHS, encoding="utf-8")
+    assert len(BILLION_LAUGHS) < 500
+
+    result = import_in_a_bounded_process(path)
+
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines()[:2] == [
+        f"{path}:1: anchor &a: YAML anchors and aliases are not allowed in a catalog file",
+        f"CommandError: 1 problem(s) in {path}: nothing was imported.",
+    ]
+
+
+def test_yaml_aliases_are_refused_with_their_line(tmp_path):
+    path = tmp_path / "catalog.yaml"
+    path.write_text(
+        "entries:\n- code: quota_exceeded\n  status_code: 429\n  title: Quota\n"
+        "  message: *shared\n",
+        encoding="utf-8",
+    )
+    assert refused(path) == [
+        f"{path}:5: alias *shared: YAML anchors and aliases are not allowed in a catalog file"
+    ]
+    assert not ErrorCode.objects.filter(code="quota_exceeded").exists()
+
+
+TOO_DEEP = "nested deeper than 10 levels; a catalog file needs 4"
+
+
+@pytest.mark.parametrize(
+    ("suffix", "text", "reported"),
+    [
+        ("json", '{"entries":\n[' + "[" * 100_000 + "]" * 100_000 + "]}", f"2: {TOO_DEEP}"),
+        (
+            "yaml",
+            "entries:\n- " + "[" * 100_000 + "]" * 100_000 + "\n",
+            # libyaml's scanner reads ahead and stops at its own limit (1000 levels) first.
+            "2: invalid YAML: exceeded maximum nesting depth"
+            if yaml.__with_libyaml__
+            else f"2: {TOO_DEEP}",
+        ),
+        (
+            "json",
+            '{"entries": [\n{"code": {"a": {"b": {"c": {"d": {"e": {"f": {"g": {"h": 1}}}}}}}}}]}',
+            f"2: {TOO_DEEP}",
+        ),
+        (
+            "yaml",
+            "entries:\n- code:\n   a:\n    b:\n     c:\n      d:\n       e:\n        f:\n"
+            "         g:\n          h:\n           i: 1\n",
+            f"10: {TOO_DEEP}",
+        ),
+    ],
+)
+def test_deep_nesting_is_refused_with_its_line(tmp_path, suffix, text, reported):
+    path = tmp_path / f"deep.{suffix}"
+    path.write_text(text, encoding="utf-8")
+    assert refused(path) == [f"{path}:{reported}"]
+
+
+def test_ten_levels_are_read_and_reported_as_what_they_are(tmp_path):
+    path = tmp_path / "catalog.json"
+    path.write_text('{"entries": [{"code": [[[[[[["x"]]]]]]]}]}', encoding="utf-8")
+    assert f"{path}:1: entries[0].code: must be a text" in refused(path, problems=4)
+
+
+def test_a_file_over_10_mib_is_refused_before_it_is_read(tmp_path):
+    path = tmp_path / "catalog.json"
+    with path.open("wb") as stream:
+        stream.truncate(10 * 1024 * 1024 + 1)  # sparse: its size says enough
+    assert refused(path) == [
+        f"{path}:1: the file holds 10485761 bytes; a catalog file may hold at most 10485760 bytes"
+    ]
+
+
+def test_a_pipe_is_read_no_further_than_10_mib(tmp_path):
+    fifo = tmp_path / "catalog.json"
+    os.mkfifo(fifo)
+    written: list[int] = []
+
+    def feed():
+        with fifo.open("wb") as stream:
+            try:
+                for _ in range(40):  # 20 MiB, more than is read
+                    stream.write(b" " * (512 * 1024))
+                    written.append(1)
+            except BrokenPipeError:
+                pass
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    reported = refused(fifo)
+    feeder.join(timeout=60)
+
+    assert reported == [
+        f"{fifo}:1: the file holds more than 10485760 bytes; a catalog file may hold at "
+        "most 10485760 bytes"
+    ]
+    assert len(written) < 40
+
+
+def test_a_20_mb_message_is_refused_with_its_file(tmp_path):
+    def edit(data):
+        entry(data, "forbidden")["message"]["en"] = "m" * 20_000_000
+
+    (reported,) = refused(edited_file(tmp_path, edit))
+
+    assert reported.endswith("a catalog file may hold at most 10485760 bytes")
+    assert len(ErrorCode.objects.get(code="forbidden").message_en) < 4000
+
+
+def test_messages_and_actions_longer_than_4000_characters_are_refused(tmp_path):
+    def edit_small(data):
+        entry(data, "forbidden")["message"]["fr"] = "m" * 4001
+        entry(data, "forbidden")["action"]["en"] = "a" * 5000
+        entry(data, "not_found")["title"]["en"] = "t" * 201
+        entry(data, "conflict")["message"]["en"] = "c" * 4000
+
+    before = export()
+    path = edited_file(tmp_path, edit_small)
+    lines = refused(path, problems=3)
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    index = {item["code"]: n for n, item in enumerate(data["entries"])}
+    reported = [line.split(": ", 1)[1] for line in lines]
+    assert sorted(reported) == sorted(
+        [
+            f"entries[{index['forbidden']}].message.fr: "
+            "Ensure this value has at most 4000 characters (it has 4001).",
+            f"entries[{index['forbidden']}].action.en: "
+            "Ensure this value has at most 4000 characters (it has 5000).",
+            f"entries[{index['not_found']}].title.en: "
+            "Ensure this value has at most 200 characters (it has 201).",
+        ]
+    )
+    assert export() == before
+
+
+def test_control_characters_of_a_file_reach_the_terminal_escaped(tmp_path):
+    path = tmp_path / "catalog.json"
+    path.write_text(
+        '{"entries": [{"code": "x", "\\u001b]0;owned\\u0007\\u001b[2J": 1,'
+        ' "status_code": 400, "title": "T", "message": "M"},\n'
+        ' {"code": "y", "status_code": 400, "title": "T", "message": "M {\\u009b31m"}]}',
+        encoding="utf-8",
+    )
+    reported = refused(path, problems=2)
+
+    assert not any(char in line for line in reported for char in "\x1b\x07\x9b")
+    assert (
+        f"{path}:1: entries[0].\\x1b]0;owned\\x07\\x1b[2J: "
+        "unknown field '\\x1b]0;owned\\x07\\x1b[2J'" in reported
+    )
+    assert (
+        f"{path}:2: entries[1].message.en: An opening brace is never closed: {{\\x9b31m" in reported
+    )

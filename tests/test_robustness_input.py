@@ -1,10 +1,15 @@
-"""Untrusted input: request ids validated, echoed params capped, error_ids unguessable."""
+"""Untrusted input: request ids validated, echoed params capped, error_ids unguessable, no
+terminal driven by what the log keeps."""
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import datetime, timedelta, timezone
+from urllib.parse import quote
 
 import pytest
+from django.core.management import call_command
 
 from apierrors import APIError, ids
 from apierrors.catalog import bump_version
@@ -108,3 +113,85 @@ def test_a_guessed_error_id_opens_nothing_in_the_admin(admin_client, client):
 
     assert response.status_code == 302  # the admin's "does not exist" redirect
     assert ErrorLog.objects.count() == 1
+
+
+# Control characters --------------------------------------------------------------------------
+
+# Retitle the terminal (OSC), ring it (BEL), clear it (CSI), and C1's one-byte CSI and NEL.
+ESCAPES = "\x1b]0;owned\x07\x1b[2J\x9b31m\x85\x7f\x00"
+ESCAPED = "\\x1b]0;owned\\x07\\x1b[2J\\x9b31m\\x85\\x7f\\x00"
+RAW = [chr(code) for code in [*range(0x20), *range(0x7F, 0xA0)] if chr(code) not in "\n\t"]
+
+
+def stored_texts(row: ErrorLog) -> str:
+    """Every text column of a row, and every string in its JSON columns, as one text."""
+    texts = []
+    for field in row._meta.concrete_fields:
+        value = getattr(row, field.attname)
+        if isinstance(value, str):
+            texts.append(value)
+        elif isinstance(value, dict | list):
+            texts.append(json.dumps(value, ensure_ascii=False))
+    return "\n".join(texts).replace("\\n", "")
+
+
+def lookup(error_id: str) -> str:
+    out = io.StringIO()
+    call_command("apierrors_lookup", error_id, stdout=out)
+    return out.getvalue()
+
+
+def test_control_characters_are_stored_and_printed_escaped(client, no_storm):
+    unknown = client.post(
+        f"/api/no/such/{ESCAPES}/?q={quote(ESCAPES)}",
+        {f"key{ESCAPES}": f"value{ESCAPES}", "note": "two\nlines\tand a tab"},
+        format="json",
+        HTTP_X_TITLE=ESCAPES,
+    )
+    crash = client.post(
+        f"/api/t/raise/crash/?q={quote(ESCAPES)}", f"text {ESCAPES}", content_type="text/plain"
+    )
+
+    row = log_row(unknown)
+    assert row.path == f"/api/no/such/{ESCAPED}/"
+    assert json.loads(row.query_string) == {"q": [ESCAPED]}
+    assert row.request_headers["X-Title"] == ESCAPED
+    assert row.request_body == {
+        f"key{ESCAPED}": f"value{ESCAPED}",
+        "note": "two\nlines\tand a tab",
+    }
+    crashed = log_row(crash)
+    assert crashed.request_body == f"text {ESCAPED}"
+    assert crashed.traceback.startswith("Traceback (most recent call last):\n")
+    assert crashed.traceback.count("\n") > 3
+    for response in (unknown, crash):
+        stored = stored_texts(log_row(response))
+        printed = lookup(response["X-Error-Id"])
+        assert not [char for char in RAW if char in stored], response.status_code
+        assert not [char for char in RAW if char in printed], response.status_code
+    assert f"request     POST /api/no/such/{ESCAPED}/\n" in lookup(unknown["X-Error-Id"])
+    assert "\nTraceback\n  Traceback (most recent call last):\n" in lookup(crash["X-Error-Id"])
+
+
+def test_lookup_escapes_what_older_rows_hold_raw(client):
+    response = client.get("/api/t/raise/crash/")
+    raw = ESCAPES.replace("\x00", "")  # PostgreSQL stores no NUL
+    escaped = ESCAPED.replace("\\x00", "")
+    ErrorLog.objects.filter(error_id=response["X-Error-Id"]).update(
+        path=f"/api/{raw}\nforged: line",
+        request_id=raw,
+        exception_message=raw,
+        traceback=f"first line\n{raw}\tlast line",
+        request_headers={"X-Title": raw},
+    )
+
+    printed = lookup(response["X-Error-Id"])
+
+    assert not [char for char in RAW if char in printed]
+    lines = printed.splitlines()
+    assert f"request     GET /api/{escaped}\\x0aforged: line" in lines
+    assert f"request id  {escaped}" in lines
+    assert "  first line" in lines
+    assert f"  {escaped}\tlast line" in lines
+    # JSON writes C0 controls as \\u escapes itself.
+    assert '    "X-Title": "\\u001b]0;owned\\u0007\\u001b[2J\\x9b31m\\x85\\x7f"' in lines

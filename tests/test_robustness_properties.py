@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.test import APIClient
 
-from apierrors import APIError, ids, storm
+from apierrors import APIError, ids, redaction, storm
 from apierrors.conf import DEFAULTS
 from apierrors.defaults.catalog import DEFAULT_ENTRIES
 from apierrors.formats import FORMATS
@@ -36,7 +36,8 @@ from tests.testapp import views
 
 PUBLIC_CODES = sorted(entry["code"] for entry in DEFAULT_ENTRIES if entry["is_public"])
 PRIVATE_CODES = sorted(entry["code"] for entry in DEFAULT_ENTRIES if not entry["is_public"])
-SENSITIVE = list(DEFAULTS["REDACT_KEYS"])
+# Denylisted names matched anywhere in a name, and everywhere (not "?name", query only).
+SENSITIVE = [key for key in DEFAULTS["REDACT_KEYS"] if not key.startswith("?")]
 
 
 # Secrets --------------------------------------------------------------------------------------
@@ -88,14 +89,18 @@ def shaped_secret(draw) -> tuple[str, str]:
 @st.composite
 def sensitive_name(draw) -> str:
     marker = draw(st.sampled_from(SENSITIVE))
-    prefix = draw(st.sampled_from(["", "x_", "my-", "user"]))
-    suffix = draw(st.sampled_from(["", "_value", "-2", "s"]))
+    # A short name is denylisted as a word of a name: "x_pin", not "userpins".
+    whole_word = len(marker.replace("_", "")) <= redaction.SHORT_NAME
+    prefix = draw(st.sampled_from(["", "x_", "my-"] if whole_word else ["", "x_", "my-", "user"]))
+    suffix = draw(
+        st.sampled_from(["", "_value", "-2"] if whole_word else ["", "_value", "-2", "s"])
+    )
     name = prefix + marker + suffix
     return draw(st.sampled_from([name, name.upper(), name.title(), name.replace("_", "-")]))
 
 
 safe_names = st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=8).filter(
-    lambda name: not any(marker in name for marker in SENSITIVE)
+    lambda name: not any(key.lstrip("?") in name for key in DEFAULTS["REDACT_KEYS"])
 )
 # Any character a client can send, NUL and other controls included.
 safe_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=30)

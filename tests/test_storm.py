@@ -246,3 +246,12 @@ def test_the_catalog_list_counts_every_error_of_a_storm(admin_client):
     assert ErrorLog.objects.count() == 25
     row = next(row for row in html.split("<tr>") if ">not_found</a></th>" in row)
     assert re.search(r'<td class="field-occurrences_24h"><a href="[^"]+">25</a></td>', row)
+
+
+def test_full_and_light_rows_store_a_path_without_control_characters():
+    responses = unknown_url_burst(12, path=lambda i: "/api/a%0Ab%1B%5B2J%07/")
+
+    rows = rows_by_error_id(responses)
+    paths = {row.path for row in rows.values()}
+    assert paths == {"/api/a\\x0ab\\x1b[2J\\x07/"}
+    assert {bool(row.detail_from) for row in rows.values()} == {False, True}

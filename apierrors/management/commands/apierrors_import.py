@@ -15,7 +15,9 @@ class Command(BaseCommand):
     help = (
         "Load a catalog file written by apierrors_export. The whole file is validated first: "
         "any problem is reported with its line and nothing changes. Fields staff edited are "
-        "kept unless --overwrite-staff-edits; entries the file does not mention are left alone."
+        "kept unless --overwrite-staff-edits; entries the file does not mention are left alone. "
+        "Refused: files over 10 MiB, nesting deeper than 10 levels, YAML anchors and aliases, "
+        "messages and actions over 4000 characters."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -50,11 +52,10 @@ class Command(BaseCommand):
         path = Path(options["file"])
         file_format = options["format"] or catalog_io.format_for(str(path))
         try:
-            text = path.read_text(encoding="utf-8")
+            text = catalog_io.read_file(path)
+            entries = catalog_io.load_file(text, file_format)
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"{path}: cannot be read: {exc}") from exc
-        try:
-            entries = catalog_io.load_file(text, file_format)
         except ImportError as exc:
             raise CommandError("YAML needs PyYAML: pip install 'django-apierrors[yaml]'") from exc
         except catalog_io.CatalogFileError as exc:

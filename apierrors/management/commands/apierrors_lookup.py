@@ -11,6 +11,7 @@ from django.db import router
 from django.urls import NoReverseMatch, reverse
 
 from apierrors import ids
+from apierrors.controls import escape_controls
 from apierrors.models import ErrorLog
 
 
@@ -43,7 +44,11 @@ def describe(row: ErrorLog, detail: ErrorLog | None = None) -> str:
     with contextlib.suppress(NoReverseMatch):
         facts.append(("admin", reverse("admin:apierrors_errorlog_change", args=[row.pk])))
     width = max(len(name) for name, _value in facts)
-    lines = [f"{name.ljust(width)}  {value}" for name, value in facts]
+    # Rows written before control characters were escaped, or by other writers, may hold
+    # them raw: nothing printed here may retitle, clear or rewrite the reader's terminal.
+    lines = [
+        f"{name.ljust(width)}  {escape_controls(value, keep_lines=False)}" for name, value in facts
+    ]
     query = ("Query string", row.query_string if row.query_string not in ("", "{}") else "")
     source = detail or row
     taken = f" (from {source.error_id})" if source is not row else ""
@@ -69,7 +74,7 @@ def describe(row: ErrorLog, detail: ErrorLog | None = None) -> str:
     ]
     for title, text in sections:
         if text:
-            lines += ["", title, _indented(text)]
+            lines += ["", title, _indented(escape_controls(text))]
     return "\n".join(lines)
 
 
