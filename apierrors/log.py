@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.functional import empty
 
-from apierrors import storm, writer
+from apierrors import counts, storm, writer
 from apierrors.conf import apierrors_settings
 from apierrors.formats import ClientError
 from apierrors.formats.base import body_text
@@ -254,6 +254,7 @@ def store(records: list[dict[str, Any]]) -> None:
     try:
         with transaction.atomic(using=alias):
             insert_rows(records, alias)
+            counts.add(records, alias)
     except Exception:
         logger.exception("apierrors: error log unavailable")
         for item in records:
