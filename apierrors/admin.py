@@ -690,7 +690,7 @@ class ErrorLogAdmin(admin.ModelAdmin):
         term = log_search.classify(search_term, queryset.db)
         if term is None:
             return queryset, False
-        messages.info(request, _("Errors of %(what)s.") % {"what": term.description()})
+        messages.info(request, term.description())
         return term.filter(queryset), False
 
     def get_object(

@@ -40,12 +40,12 @@ PATH_FRAGMENT: Final = "path_fragment"
 
 # What the list says it shows, for each kind of term.
 DESCRIPTIONS: Final = {
-    ERROR_ID: _("the error_id %(term)s"),
-    PATH_PREFIX: _("paths starting with %(term)s"),
-    CODE: _("the code %(term)s"),
-    REQUEST_ID: _("the request id %(term)s"),
-    USER: _("the user %(term)s"),
-    PATH_FRAGMENT: _("paths containing %(term)s"),
+    ERROR_ID: _("The error with the error_id %(term)s."),
+    PATH_PREFIX: _("Errors of paths starting with %(term)s."),
+    CODE: _("Errors of the code %(term)s."),
+    REQUEST_ID: _("Errors of the request id %(term)s."),
+    USER: _("Errors of the user %(term)s."),
+    PATH_FRAGMENT: _("Errors of paths containing %(term)s."),
 }
 HELP_TEXT: Final = _(
     "Paste an error_id to open its record. Text starting with / finds the paths starting "
