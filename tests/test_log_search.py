@@ -1,5 +1,5 @@
-"""Support lookups that stay cheap on a large log: what a search term finds, a list that counts
-only so far, filters and their pairs, and the catalog's counts kept as rows are written."""
+"""Finding rows in a large log: what each kind of search term finds, a list that counts only so
+far, filters and their pairs, and the index the path searches use on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,19 +7,15 @@ import datetime
 import html as html_lib
 import re
 from collections.abc import Iterator
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from apierrors import counts, log, writer
 from apierrors.admin import CappedPaginator, ErrorLogAdmin
 from apierrors.ids import new_error_id
-from apierrors.models import ErrorCount, ErrorLog
-from apierrors.sync import sync_catalog
+from apierrors.models import ErrorLog
 from tests.conftest import stored_row
 
 pytestmark = pytest.mark.django_db
@@ -298,113 +294,3 @@ def test_the_user_filter_offers_the_periods_users_with_most_errors_first(admin_c
     choices = re.search(r"By user.*?<ul>(.*?)</ul>", page, re.S)
     assert choices is not None
     assert re.findall(r">([a-z]+)</a>", choices.group(1)) == ["alice", "bob", "carol"]
-
-
-# The catalog's counts -----------------------------------------------------------------------
-
-
-def catalog_cell(page: str, code: str, column: str) -> str:
-    found = re.search(rf"<tr>(?:(?!</tr>).)*>{code}</a></th>(.*?)</tr>", page, re.S)
-    assert found is not None, f"no row for {code}"
-    cell = re.search(rf'<td class="field-{column}[^"]*">(.*?)</td>', found.group(1), re.S)
-    assert cell is not None
-    return re.sub(r"<[^>]+>", "", cell.group(1))
-
-
-def test_the_counts_take_rows_at_the_edges_of_the_periods_from_the_log(admin_client):
-    now = timezone.now()
-    for minutes in (1, 60 * 24 - 2, 60 * 24 + 2, 60 * 24 * 7 - 2, 60 * 24 * 7 + 2):
-        row(
-            "edge",
-            code="conflict",
-            status_code=409,
-            created_at=now - datetime.timedelta(minutes=minutes),
-        )
-
-    page = admin_client.get(CODES_URL).content.decode()
-
-    assert catalog_cell(page, "conflict", "occurrences_24h") == "2"
-    assert catalog_cell(page, "conflict", "occurrences_7d") == "4"
-
-
-def test_the_counts_are_the_rows_the_requests_wrote(admin_client, client):
-    for _ in range(3):
-        client.get("/api/t/raise/api_error/")
-    client.get("/api/t/raise/not_found/")
-
-    page = admin_client.get(CODES_URL).content.decode()
-
-    for code in ("invalid_product_id", "not_found"):
-        rows = ErrorLog.objects.filter(code=code).count()
-        assert rows > 0
-        assert catalog_cell(page, code, "occurrences_24h") == str(rows)
-        assert catalog_cell(page, code, "occurrences_7d") == str(rows)
-
-
-def test_a_batch_that_fails_counts_nothing(admin_client, caplog):
-    first = row("first", code="conflict", status_code=409)
-    again = {"error_id": first.error_id, "code": "conflict", "status_code": 409}
-    new = {"error_id": new_error_id(), "code": "conflict", "status_code": 409}
-    batch = [
-        {**item, "request_id": "", "create_draft": False, "created_at": timezone.now()}
-        for item in (new, again)
-    ]
-
-    # The error_id again: the unique column refuses the batch, and its count goes with it.
-    log.store(batch)
-
-    page = admin_client.get(CODES_URL).content.decode()
-    assert list(ErrorLog.objects.filter(code="conflict").values_list("error_id", flat=True)) == [
-        first.error_id
-    ]
-    assert catalog_cell(page, "conflict", "occurrences_24h") == "1"
-    assert f"apierrors error_id={new['error_id']} not stored (database write failed)" in caplog.text
-
-
-def test_prune_drops_the_counts_of_the_hours_it_emptied():
-    now = timezone.now()
-    row("old", code="conflict", status_code=409, created_at=now - datetime.timedelta(days=40))
-    row("new", code="conflict", status_code=409, created_at=now - datetime.timedelta(minutes=1))
-
-    call_command("apierrors_prune", "--older-than", "30d", "--yes", stdout=StringIO())
-
-    assert list(ErrorCount.objects.values_list("code", "hour", "count")) == [
-        ("conflict", counts.hour_of(now - datetime.timedelta(minutes=1)), 1)
-    ]
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_counts_include_the_background_writers_rows(admin_client, client, settings):
-    sync_catalog()  # transactional tests before this one emptied the tables
-    settings.APIERRORS = {**settings.APIERRORS, "LOG_MODE": "background"}
-    try:
-        for _ in range(4):
-            client.get("/api/t/raise/api_error/")
-        assert writer.flush(timeout=10)
-    finally:
-        writer.shutdown()
-
-    page = admin_client.get(CODES_URL).content.decode()
-
-    rows = ErrorLog.objects.filter(code="invalid_product_id").count()
-    assert rows == 4
-    assert catalog_cell(page, "invalid_product_id", "occurrences_24h") == "4"
-
-
-# The path index --------------------------------------------------------------------------
-
-
-def test_postgresql_has_the_path_trigram_index_and_other_databases_migrate_without_it():
-    with connection.cursor() as cursor:
-        constraints = connection.introspection.get_constraints(cursor, ErrorLog._meta.db_table)
-    path_indexes = {
-        name: details
-        for name, details in constraints.items()
-        if details["index"] and details["columns"] == ["path"]
-    }
-    if connection.vendor == "postgresql":
-        assert {name: details["type"] for name, details in path_indexes.items()} == {
-            "apierrors_log_path_trgm": "gin"
-        }
-    else:
-        assert path_indexes == {}
