@@ -12,17 +12,19 @@ one thing, in this order:
 - any other text: the paths containing it.
 
 Each is a lookup through one index: the error_id, (code, created_at), request_id,
-(username, created_at), and for paths on PostgreSQL a trigram index on path, which answers
-``path ILIKE …``. Paths and codes ignore case.
+(username, created_at), and for paths on PostgreSQL a btree on UPPER(LEFT(path, 255)) for
+prefixes and a trigram index on path for fragments. Paths and codes ignore case.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from django.db import connections
 from django.db.models import F, Lookup, QuerySet
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from apierrors.ids import normalize_error_id
@@ -55,10 +57,14 @@ HELP_TEXT: Final = _(
 )
 
 
+# Characters of the path in PostgreSQL's prefix index (migration 0007): UPPER(LEFT(path, 255)).
+PREFIX_LENGTH: Final = 255
+
+
 class ILike(Lookup):
-    """``lhs ILIKE rhs`` (PostgreSQL), ``rhs`` a LIKE pattern: a trigram index on the column
-    answers it, where Django's ``icontains`` (``UPPER(lhs) LIKE UPPER(rhs)``) needs one on
-    ``UPPER(lhs)``."""
+    """``lhs ILIKE rhs`` (PostgreSQL), ``rhs`` a LIKE pattern: the trigram index on the
+    column answers it, where Django's ``icontains`` (``UPPER(lhs) LIKE UPPER(rhs)``) would
+    need one on ``UPPER(lhs)``."""
 
     lookup_name = "ilike"
     prepare_rhs = False
@@ -69,16 +75,59 @@ class ILike(Lookup):
         return f"{lhs} ILIKE {rhs}", (*lhs_params, *rhs_params)
 
 
+class HeadLike(Lookup):
+    """``UPPER(LEFT(lhs, PREFIX_LENGTH)) LIKE UPPER(rhs)`` (PostgreSQL), ``rhs`` a prefix
+    pattern: the expression of the prefix index, which a btree answers as a range."""
+
+    lookup_name = "head_like"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> _AsSqlType:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return (
+            f"UPPER(LEFT({lhs}, {PREFIX_LENGTH})) LIKE UPPER({rhs})",
+            (*lhs_params, *rhs_params),
+        )
+
+
+# What separates the parts of a path and its query.
+_SEPARATORS: Final = re.compile(r"[/?&=#.\s]+")
+
+
+def _distinctive_piece(text: str) -> str | None:
+    """The part of a multi-part fragment with digits in it, longest first: an id is rare
+    where words ("accounts", "items") and "/api/v1/" are in many paths, and a trigram index
+    scan costs what its commonest trigram costs. None when the fragment is one part, or no
+    part of three characters (a trigram) or more has a digit."""
+    parts = [part for part in _SEPARATORS.split(text) if part]
+    numbered = [part for part in parts if len(part) >= 3 and any(c.isdigit() for c in part)]
+    if len(parts) < 2 or not numbered:
+        return None
+    return max(numbered, key=len)
+
+
 def _path_like(queryset: QuerySet[ErrorLog], text: str, prefix: bool) -> QuerySet[ErrorLog]:
     """Paths starting with (``prefix``) or containing ``text``, whatever the case."""
     connection = connections[queryset.db]
-    if connection.vendor == "postgresql":
-        escaped = connection.ops.prep_for_like_query(text)
-        pattern = f"{escaped}%" if prefix else f"%{escaped}%"
-        return queryset.filter(ILike(F("path"), pattern))
-    if prefix:
-        return queryset.filter(path__istartswith=text)
-    return queryset.filter(path__icontains=text)
+    if connection.vendor != "postgresql":
+        if prefix:
+            return queryset.filter(path__istartswith=text)
+        return queryset.filter(path__icontains=text)
+    like = connection.ops.prep_for_like_query
+    if not prefix:
+        piece = _distinctive_piece(text)
+        if piece is None:
+            return queryset.filter(ILike(F("path"), f"%{like(text)}%"))
+        # The index finds the rows holding the piece; the whole text is checked on those
+        # alone, through LOWER(path), which the index does not match.
+        return queryset.filter(ILike(F("path"), f"%{like(piece)}%")).filter(
+            ILike(Lower(F("path")), f"%{like(text)}%")
+        )
+    found = queryset.filter(HeadLike(F("path"), f"{like(text[:PREFIX_LENGTH])}%"))
+    if len(text) > PREFIX_LENGTH:
+        found = found.filter(ILike(F("path"), f"{like(text)}%"))
+    return found
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,8 @@ def searchable() -> dict[str, ErrorLog]:
         ),
         "nested": row("nested", path="/shop/api/products/", username="orders"),
         "upper": row("upper", path="/API/Products/", username="carol"),
+        "order-7788": row("order-7788", path="/api/orders/7788/items/"),
+        "cart-7788": row("cart-7788", path="/api/carts/7788/items/"),
     }
 
 
@@ -106,7 +108,10 @@ def searchable() -> dict[str, ErrorLog]:
             "Errors of paths containing api/products.",
         ),
         ("77/items", ["order"], "Errors of paths containing 77/items."),
-        ("/API/ORDERS/", ["order"], "Errors of paths starting with /API/ORDERS/."),
+        # An id in a fragment of several parts: the rows with the id and all the rest.
+        ("orders/7788/items", ["order-7788"], "Errors of paths containing orders/7788/items."),
+        ("7788/ITEMS/", ["order-7788", "cart-7788"], "Errors of paths containing 7788/ITEMS/."),
+        ("/API/ORDERS/", ["order", "order-7788"], "Errors of paths starting with /API/ORDERS/."),
         # LIKE's wildcards are plain characters in a search.
         ("api_products", [], "Errors of paths containing api_products."),
         ("%", [], "Errors of paths containing %."),

@@ -1,5 +1,6 @@
-"""Support lookups on a large log: per-hour counts for the catalog, a (username, created_at)
-index, and on PostgreSQL a trigram index on path for the admin's path searches."""
+"""Support lookups on a large log: per-hour counts for the catalog, (username, created_at) and
+(code, created_at) indexes that include what filter pairs need, and on PostgreSQL indexes for
+the admin's path searches."""
 
 from __future__ import annotations
 
@@ -12,57 +13,81 @@ from django.db.models import Count
 from django.db.models.functions import TruncHour
 
 PATH_INDEX = "apierrors_log_path_trgm"
+PREFIX_INDEX = "apierrors_log_path_prefix"
+CODE_STATUS_STATISTICS = "apierrors_log_code_status"
+# Characters of the path the prefix index holds: a btree entry must stay under 2,704 bytes.
+PREFIX_LENGTH = 255
 
 
 def path_index() -> Any:
-    """GIN over path with pg_trgm's operator class: it answers ``path LIKE '%…%'`` and
-    ``path LIKE '…%'`` (``path__contains``, ``path__startswith``) without reading the log."""
+    """GIN over path with pg_trgm's operator class: it answers ``path ILIKE '%…%'`` without
+    reading the log."""
     # Imported here: django.contrib.postgres needs psycopg, which SQLite sites may lack.
     from django.contrib.postgres.indexes import GinIndex
 
     return GinIndex(fields=["path"], opclasses=["gin_trgm_ops"], name=PATH_INDEX)
 
 
-class PathTrigramIndex(Operation):
-    """On PostgreSQL with pg_trgm available: the extension (Django's TrigramExtension) and the
-    index; elsewhere nothing. The index stays out of the model state, so that SQLite and the
-    other databases never see it."""
+class PostgreSQLIndexes(Operation):
+    """On PostgreSQL: the path indexes and the statistics the planner needs to see that a code
+    has one status; elsewhere nothing. They stay out of the model state, so that SQLite and
+    the other databases never see them.
+
+    - pg_trgm (Django's TrigramExtension) and its GIN index on path, for fragments, when the
+      server has the extension;
+    - a btree on UPPER(LEFT(path, 255)) with text_pattern_ops, for prefixes: trigrams of
+      "/api/v1/…" are in every row, and a GIN scan of them reads most of the index;
+    - extended statistics of (code, status_code): without them the planner multiplies the two
+      selectivities and picks a bitmap of the whole status for a code and its status.
+    """
 
     reversible = True
 
     def state_forwards(self, app_label: str, state: Any) -> None:
         pass
 
-    @staticmethod
-    def _applies(schema_editor: Any) -> bool:
-        if schema_editor.connection.vendor != "postgresql":
-            return False
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'")
-            return cursor.fetchone() is not None
-
     def database_forwards(
         self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
     ) -> None:
-        if not self._applies(schema_editor):
-            return
-        from django.contrib.postgres.operations import TrigramExtension
-
-        TrigramExtension().database_forwards(app_label, schema_editor, from_state, to_state)
+        connection = schema_editor.connection
         model = to_state.apps.get_model(app_label, "errorlog")
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
+        if connection.vendor != "postgresql" or not self.allow_migrate_model(
+            connection.alias, model
+        ):
+            return
+        quote = schema_editor.quote_name
+        table = quote(model._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'")
+            has_trigrams = cursor.fetchone() is not None
+        if has_trigrams:
+            from django.contrib.postgres.operations import TrigramExtension
+
+            TrigramExtension().database_forwards(app_label, schema_editor, from_state, to_state)
             schema_editor.add_index(model, path_index())
+        schema_editor.execute(
+            f"CREATE INDEX {quote(PREFIX_INDEX)} ON {table} "
+            f"((UPPER(LEFT({quote('path')}, {PREFIX_LENGTH}))) text_pattern_ops)"
+        )
+        schema_editor.execute(
+            f"CREATE STATISTICS {quote(CODE_STATUS_STATISTICS)} (dependencies) "
+            f"ON {quote('code')}, {quote('status_code')} FROM {table}"
+        )
+        schema_editor.execute(f"ANALYZE {table}")
 
     def database_backwards(
         self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
     ) -> None:
         if schema_editor.connection.vendor != "postgresql":
             return
+        quote = schema_editor.quote_name
         # The extension stays: other tables may use it.
-        schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(PATH_INDEX)}")
+        for index in (PATH_INDEX, PREFIX_INDEX):
+            schema_editor.execute(f"DROP INDEX IF EXISTS {quote(index)}")
+        schema_editor.execute(f"DROP STATISTICS IF EXISTS {quote(CODE_STATUS_STATISTICS)}")
 
     def describe(self) -> str:
-        return "On PostgreSQL, a trigram index on path"
+        return "On PostgreSQL, the path indexes and the (code, status_code) statistics"
 
 
 def count_existing_rows(apps: Any, schema_editor: Any) -> None:
@@ -95,7 +120,18 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="errorlog",
             index=models.Index(
-                fields=["username", "-created_at"], name="apierrors_log_user_created"
+                fields=["username", "-created_at"],
+                include=["code", "status_code"],
+                name="apierrors_log_user_created",
+            ),
+        ),
+        migrations.RemoveIndex(model_name="errorlog", name="apierrors_log_code_created"),
+        migrations.AddIndex(
+            model_name="errorlog",
+            index=models.Index(
+                fields=["code", "-created_at"],
+                include=["status_code"],
+                name="apierrors_log_code_created",
             ),
         ),
         # The single-column indexes of code and username: the (code, created_at) and
@@ -139,5 +175,5 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(count_existing_rows, migrations.RunPython.noop, elidable=True),
-        PathTrigramIndex(),
+        PostgreSQLIndexes(),
     ]
