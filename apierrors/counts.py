@@ -120,7 +120,8 @@ def since(start: datetime.datetime, code: Any = None) -> Expression:
             ErrorLog.objects.filter(code=code, created_at__gte=start, created_at__lt=first_hour)
             .order_by()
             .values("code")
-            .annotate(n=Count("pk"))
+            # COUNT(*): the (code, created_at) index alone answers it.
+            .annotate(n=Count("*"))
             .values("n")
         )
         total = total + Coalesce(Subquery(edge[:1]), 0)

@@ -157,7 +157,8 @@ class Term:
 
 def classify(text: str, using: str | None = None) -> Term | None:
     """What ``text`` is (None for an empty search): its shape first, then, for codes, request
-    ids and users, whether the catalog or the log has it (each an indexed probe)."""
+    ids and users, whether the catalog or the log (database ``using``) has it, each an
+    indexed probe."""
     error_id = normalize_error_id(text)
     if error_id:
         return Term(ERROR_ID, error_id)
@@ -167,7 +168,7 @@ def classify(text: str, using: str | None = None) -> Term | None:
     if term.startswith("/"):
         return Term(PATH_PREFIX, term)
     code = normalize_code(term)
-    if ErrorCode.objects.using(using).filter(code=code).exists():
+    if ErrorCode.objects.filter(code=code).exists():
         return Term(CODE, code)
     log = ErrorLog.objects.using(using).order_by()
     if log.filter(request_id=term).exists():

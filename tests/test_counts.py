@@ -147,3 +147,22 @@ def test_the_migration_counts_the_rows_already_logged_and_indexes_paths_on_postg
     }
     expected = {"apierrors_log_path_trgm": "gin"} if connection.vendor == "postgresql" else {}
     assert path_indexes == expected
+
+
+def test_a_database_without_upsert_adds_to_the_counts_all_the_same(admin_client, monkeypatch):
+    """The update-then-insert path of databases with neither ON CONFLICT nor ON DUPLICATE KEY."""
+    monkeypatch.setattr(connection.features, "supports_update_conflicts_with_target", False)
+    monkeypatch.setattr(connection, "vendor", "other")
+    now = timezone.now()
+    for _ in range(3):
+        conflict_at(now)
+    conflict_at(now - datetime.timedelta(hours=3))
+
+    monkeypatch.undo()
+    page = admin_client.get(CODES_URL).content.decode()
+
+    assert catalog_cell(page, "conflict", "occurrences_24h") == "4"
+    assert sorted(ErrorCount.objects.values_list("hour", "count")) == [
+        (counts.hour_of(now - datetime.timedelta(hours=3)), 1),
+        (counts.hour_of(now), 3),
+    ]
