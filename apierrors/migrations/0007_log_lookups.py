@@ -15,6 +15,7 @@ from django.db.models.functions import TruncHour
 PATH_INDEX = "apierrors_log_path_trgm"
 PREFIX_INDEX = "apierrors_log_path_prefix"
 CODE_STATUS_STATISTICS = "apierrors_log_code_status"
+COUNTS_FILLFACTOR = 30
 # Characters of the path the prefix index holds: a btree entry must stay under 2,704 bytes.
 PREFIX_LENGTH = 255
 
@@ -28,7 +29,7 @@ def path_index() -> Any:
     return GinIndex(fields=["path"], opclasses=["gin_trgm_ops"], name=PATH_INDEX)
 
 
-class PostgreSQLIndexes(Operation):
+class PostgreSQLExtras(Operation):
     """On PostgreSQL: the path indexes and the statistics the planner needs to see that a code
     has one status; elsewhere nothing. They stay out of the model state, so that SQLite and
     the other databases never see them.
@@ -38,7 +39,9 @@ class PostgreSQLIndexes(Operation):
     - a btree on UPPER(LEFT(path, 255)) with text_pattern_ops, for prefixes: trigrams of
       "/api/v1/…" are in every row, and a GIN scan of them reads most of the index;
     - extended statistics of (code, status_code): without them the planner multiplies the two
-      selectivities and picks a bitmap of the whole status for a code and its status.
+      selectivities and picks a bitmap of the whole status for a code and its status;
+    - room on the counts' pages (fillfactor 30): each batch of log rows updates its codes'
+      counts, and an update that fits on its page (HOT) leaves no index entry behind.
     """
 
     reversible = True
@@ -74,6 +77,10 @@ class PostgreSQLIndexes(Operation):
             f"ON {quote('code')}, {quote('status_code')} FROM {table}"
         )
         schema_editor.execute(f"ANALYZE {table}")
+        counts = to_state.apps.get_model(app_label, "errorcount")
+        schema_editor.execute(
+            f"ALTER TABLE {quote(counts._meta.db_table)} SET (fillfactor = {COUNTS_FILLFACTOR})"
+        )
 
     def database_backwards(
         self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
@@ -87,7 +94,7 @@ class PostgreSQLIndexes(Operation):
         schema_editor.execute(f"DROP STATISTICS IF EXISTS {quote(CODE_STATUS_STATISTICS)}")
 
     def describe(self) -> str:
-        return "On PostgreSQL, the path indexes and the (code, status_code) statistics"
+        return "On PostgreSQL, path indexes, (code, status_code) statistics, counts' fillfactor"
 
 
 def count_existing_rows(apps: Any, schema_editor: Any) -> None:
@@ -175,5 +182,5 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(count_existing_rows, migrations.RunPython.noop, elidable=True),
-        PostgreSQLIndexes(),
+        PostgreSQLExtras(),
     ]
