@@ -537,7 +537,8 @@ class CappedPaginator(Paginator):
     millions takes seconds, on every page; counting up to a limit stops there.
     """
 
-    limit = 10_000
+    # Twenty pages of the log: past them, support narrows the search rather than pages on.
+    limit = 1_000
 
     @cached_property
     def capped(self) -> bool:

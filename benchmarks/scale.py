@@ -331,6 +331,7 @@ def lookups() -> list[Lookup]:
     from django.test import Client
     from django.utils import timezone
 
+    from apierrors.admin import CappedPaginator, ErrorLogAdmin
     from apierrors.models import ErrorLog
 
     user_model = get_user_model()
@@ -378,10 +379,12 @@ def lookups() -> list[Lookup]:
 
     log = "/admin/apierrors/errorlog/"
     catalog = "/admin/apierrors/errorcode/"
+    # Page numbers in the admin's links start at 1.
+    last_page = CappedPaginator.limit // ErrorLogAdmin.list_per_page
     named = [
         ("admin index", page("/admin/")),
         ("log, first page", page(log)),
-        ("log, page 200 (the last counted)", page(log, {"p": "199"})),
+        (f"log, page {last_page} (the last counted)", page(log, {"p": str(last_page)})),
         ("search: error_id (redirects to the record)", page(log, {"q": row.error_id}, 302)),
         ("search: request id", page(log, {"q": row.request_id})),
         ("search: code, the busiest", page(log, {"q": busiest_code})),
