@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import functools
 import json
+from collections import Counter
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any, Final
@@ -16,13 +17,14 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import Count, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.timesince import timesince
@@ -32,7 +34,7 @@ from modeltranslation.admin import TranslationAdmin
 from modeltranslation.settings import AVAILABLE_LANGUAGES
 from modeltranslation.utils import build_localized_fieldname
 
-from apierrors import admin_export, preview
+from apierrors import admin_export, counts, log_search, preview
 from apierrors.ids import normalize_error_id
 from apierrors.integrations import sentry
 from apierrors.language import negotiate
@@ -78,8 +80,10 @@ USER_VAR = "user"
 QUERY_SAFE = "[]/:,@"
 # How many related records (same request id) a record page lists.
 RELATED_LIMIT = 20
-# How many users the log's user filter offers: the ones with most errors in the period.
+# How many users the log's user filter offers: the ones with most errors among the period's
+# latest USER_FILTER_SAMPLE errors of users.
 USER_FILTER_LIMIT = 30
+USER_FILTER_SAMPLE = 10_000
 
 
 def log_list_url(params: dict[str, str]) -> str:
@@ -93,19 +97,15 @@ def log_list_url(params: dict[str, str]) -> str:
 def with_occurrences(queryset: QuerySet[ErrorCode]) -> QuerySet[ErrorCode]:
     """The entries with their log counts over 24 hours and 7 days and their last occurrence.
 
-    Correlated subqueries over the log's (code, created_at) index: the page's one query
-    computes them for the rows it shows, and a column can be sorted on them.
+    The counts come from the per-hour counts written with the rows (apierrors.counts), the
+    last occurrence from the log's (code, created_at) index: the page's one query computes
+    them for the rows it shows, and a column can be sorted on them.
     """
     now = timezone.now()
     logs = ErrorLog.objects.filter(code=OuterRef("code")).order_by()
-
-    def count_since(since: datetime.datetime) -> Coalesce:
-        counted = logs.filter(created_at__gte=since).values("code").annotate(n=Count("pk"))
-        return Coalesce(Subquery(counted.values("n")[:1]), 0)
-
     return queryset.annotate(
-        occurrences_24h=count_since(now - datetime.timedelta(hours=24)),
-        occurrences_7d=count_since(now - datetime.timedelta(days=7)),
+        occurrences_24h=counts.since(now - datetime.timedelta(hours=24)),
+        occurrences_7d=counts.since(now - datetime.timedelta(days=7)),
         last_seen_at=Subquery(logs.order_by("-created_at").values("created_at")[:1]),
     )
 
@@ -174,6 +174,9 @@ class ErrorCodeAdmin(TranslationAdmin):
         "is_draft",
         MissingTranslationFilter,
     ]
+    # Each row is a dozen cells to render, counts included: pages of 50 keep the list quick
+    # for catalogs of hundreds of codes.
+    list_per_page = 50
     readonly_fields = ["created_at", "updated_at"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
@@ -470,7 +473,8 @@ class MethodFilter(_ExactFilter):
 
 
 class UserFilter(_ExactFilter):
-    """The users with most errors in the chosen period (the last 24 hours when none is chosen)."""
+    """The users with most errors among the latest of the chosen period (the last 24 hours
+    when none is chosen)."""
 
     title = _("user")
     parameter_name = USER_VAR
@@ -483,13 +487,15 @@ class UserFilter(_ExactFilter):
             since, until = None, None
         if since is None and until is None:
             since = timezone.now() - datetime.timedelta(hours=24)
-        rows = (
+        # The period's latest errors of users, through the created_at index: counting every
+        # row of a busy period would read a good part of the log on each page.
+        latest = (
             _filter_dates(ErrorLog.objects.exclude(username=""), since, until)
-            .values("username")
-            .annotate(n=Count("pk"))
-            .order_by("-n", "username")[:USER_FILTER_LIMIT]
+            .order_by("-created_at")
+            .values_list("username", flat=True)[:USER_FILTER_SAMPLE]
         )
-        users = [(row["username"], row["username"]) for row in rows]
+        ranked = sorted(Counter(latest).items(), key=lambda item: (-item[1], item[0]))
+        users = [(name, name) for name, _n in ranked[:USER_FILTER_LIMIT]]
         chosen = self.value()
         if chosen and chosen not in dict(users):
             users.insert(0, (chosen, chosen))
@@ -563,6 +569,36 @@ def _status_text(status_code: int) -> str:
         return str(status_code)
 
 
+class CappedPaginator(Paginator):
+    """Counts the list's rows up to ``limit`` and no further: past it the list says "more
+    than" the limit, and pages go as far as the limit.
+
+    Counting every row that matches a filter or search reads all of them, which on a log of
+    millions takes seconds, on every page; counting up to a limit stops there.
+    """
+
+    # Twenty pages of the log: past them, support narrows the search rather than pages on.
+    limit = 1_000
+
+    @cached_property
+    def capped(self) -> bool:
+        """Whether more rows match than were counted."""
+        return self._counted > self.limit
+
+    @cached_property
+    def _counted(self) -> int:
+        rows = self.object_list
+        if not isinstance(rows, QuerySet):
+            return len(rows)
+        # Unordered, and only created_at: every index of the log holds it, so the database
+        # counts from whichever index fits the filters, without reading the rows.
+        return rows.order_by().values("created_at")[: self.limit + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._counted, self.limit)
+
+
 @admin.register(ErrorLog)
 class ErrorLogAdmin(admin.ModelAdmin):
     """View-only: a log is evidence. Rows are pruned by command, never edited."""
@@ -580,13 +616,15 @@ class ErrorLogAdmin(admin.ModelAdmin):
     # No filter scans the log for its choices: they come from the catalog, a fixed list, or the
     # chosen period's users.
     list_filter = [DateRangeFilter, StatusFilter, CodeFilter, UserFilter, MethodFilter]
+    # The search box is one lookup per kind of term (apierrors.log_search), never an OR of
+    # these columns; they are listed for the admin to show the box.
     search_fields = ["=request_id", "=code", "path", "=username"]
-    search_help_text = _(
-        "Paste an error_id to open its record; or search a request id, a code, a user or part "
-        "of a path."
-    )
+    search_help_text = log_search.HELP_TEXT
     list_per_page = 50
+    # No count of all rows, no counts per filter choice: each would read the whole log.
+    paginator = CappedPaginator
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
     # The record in the order support reads it: when, what was asked, what was answered, why.
     fieldsets = [
         (_("When"), {"fields": ["created_display", "error_id", "detail_display", "cut_display"]}),
@@ -683,7 +721,11 @@ class ErrorLogAdmin(admin.ModelAdmin):
         if error_id:
             # A pasted error_id: one indexed equality, exactly that row.
             return queryset.filter(error_id=error_id), False
-        return super().get_search_results(request, queryset, search_term.strip())
+        term = log_search.classify(search_term, queryset.db)
+        if term is None:
+            return queryset, False
+        messages.info(request, term.description())
+        return term.filter(queryset), False
 
     def get_object(
         self, request: HttpRequest, object_id: str, from_field: str | None = None

@@ -18,7 +18,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.functional import empty
 
-from apierrors import drafts, ids, storm, writer
+from apierrors import counts, drafts, ids, storm, writer
 from apierrors.conf import apierrors_settings
 from apierrors.formats import ClientError
 from apierrors.formats.base import body_text
@@ -360,6 +360,7 @@ def save(records: list[Record]) -> list[tuple[Record, str]]:
     try:
         with transaction.atomic(using=alias):
             insert_rows(records, alias)
+            counts.add(records, alias)
     except Exception as exc:
         if database_unavailable(exc):
             raise
@@ -378,6 +379,7 @@ def _save_alone(item: Record, alias: str) -> str:
     try:
         with transaction.atomic(using=alias):
             insert_rows([item], alias)
+            counts.add([item], alias)
     except Exception as exc:
         if database_unavailable(exc):
             raise

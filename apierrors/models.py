@@ -127,7 +127,8 @@ class ErrorCode(models.Model):  # type: ignore[django-manager-missing]
 
 class ErrorLog(models.Model):
     error_id = models.CharField(_("error_id"), max_length=32, unique=True)
-    code = models.CharField(_("code"), max_length=100, db_index=True)
+    # Found through the (code, created_at) index.
+    code = models.CharField(_("code"), max_length=100)
     status_code = models.PositiveSmallIntegerField(_("HTTP status"))
     method = models.CharField(_("method"), max_length=16, blank=True)
     path = models.TextField(_("path"), blank=True)
@@ -142,7 +143,8 @@ class ErrorLog(models.Model):
         ),
     )
     user_pk = models.CharField(_("user id"), max_length=64, blank=True)
-    username = models.CharField(_("user"), max_length=150, blank=True, db_index=True)
+    # Found through the (username, created_at) index.
+    username = models.CharField(_("user"), max_length=150, blank=True)
     language = models.CharField(_("language"), max_length=16, blank=True)
     exception_class = models.CharField(_("exception class"), max_length=255, blank=True)
     exception_message = models.TextField(_("exception message"), blank=True)
@@ -187,11 +189,47 @@ class ErrorLog(models.Model):
         verbose_name_plural = _("error log")
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["code", "-created_at"], name="apierrors_log_code_created"),
+            # The included columns let PostgreSQL count a filter's pairs (code and status,
+            # user and code, user and status) from the index alone; other databases ignore them.
+            models.Index(
+                fields=["code", "-created_at"],
+                include=["status_code"],
+                name="apierrors_log_code_created",
+            ),
             models.Index(
                 fields=["status_code", "-created_at"], name="apierrors_log_status_created"
             ),
+            models.Index(
+                fields=["username", "-created_at"],
+                include=["code", "status_code"],
+                name="apierrors_log_user_created",
+            ),
         ]
+        # On PostgreSQL, migration 0007 adds indexes for the admin's path searches: a trigram
+        # index on path (pg_trgm) and a btree on UPPER(LEFT(path, 255)) for prefixes. They are
+        # not declared here, so that other databases migrate without them.
 
     def __str__(self) -> str:
         return self.error_id
+
+
+class ErrorCount(models.Model):
+    """How many log rows each code had in each hour (UTC): the catalog's 24 h and 7 days
+    columns read a few of these rows instead of counting the log.
+
+    Written with the log rows, in the same transaction (apierrors.log.store()).
+    """
+
+    code = models.CharField(_("code"), max_length=100)
+    hour = models.DateTimeField(_("hour"), help_text=_("The hour's start, in UTC."))
+    count = models.PositiveIntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("error count per hour")
+        verbose_name_plural = _("error counts per hour")
+        constraints = [
+            models.UniqueConstraint(fields=["code", "hour"], name="apierrors_count_code_hour"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.hour:%Y-%m-%d %H}:00 {self.count}"

@@ -17,7 +17,7 @@ from django.db import connection
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from apierrors import drafts, storm
+from apierrors import drafts, log, storm
 from apierrors.catalog import catalog
 from apierrors.formats import Formatter, get_formatter
 from apierrors.models import ErrorLog
@@ -79,6 +79,14 @@ def site_format(name: str) -> Iterator[Formatter]:
     """The whole site answering in format ``name`` (no per-path formats)."""
     with override_settings(APIERRORS={**settings.APIERRORS, "FORMAT": name, "FORMAT_BY_PATH": {}}):
         yield get_formatter(name)
+
+
+def stored_row(**fields: Any) -> ErrorLog:
+    """A log row written as the app writes its rows (apierrors.log.store()), counts included;
+    the columns not given keep their defaults."""
+    record = {"request_id": "", "create_draft": False, **fields}
+    log.store([record])
+    return ErrorLog.objects.get(error_id=fields["error_id"])
 
 
 def log_row(response: Any) -> ErrorLog:

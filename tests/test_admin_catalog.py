@@ -19,6 +19,7 @@ from apierrors.formats import FORMATS, get_formatter
 from apierrors.handler import handle
 from apierrors.ids import new_error_id
 from apierrors.models import ErrorCode, ErrorLog
+from tests.conftest import stored_row
 
 pytestmark = pytest.mark.django_db
 
@@ -28,9 +29,7 @@ LANGUAGES = ("en", "fr", "de", "es")
 
 
 def log_at(code: str, when: datetime.datetime) -> ErrorLog:
-    return ErrorLog.objects.create(
-        error_id=new_error_id(), code=code, status_code=400, created_at=when
-    )
+    return stored_row(error_id=new_error_id(), code=code, status_code=400, created_at=when)
 
 
 def cell(page: str, code: str, column: str) -> str:

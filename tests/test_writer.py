@@ -361,11 +361,12 @@ def test_process_exit_stores_the_queue(tmp_path):
         django.setup()
         from django.db import connection
         from apierrors import log
-        from apierrors.models import ErrorLog
+        from apierrors.models import ErrorCount, ErrorLog
         from tests.test_writer import new_record
 
         with connection.schema_editor() as editor:
             editor.create_model(ErrorLog)
+            editor.create_model(ErrorCount)
         log.write([new_record() for _ in range(250)])
         print("queued", flush=True)
         """

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import router
 from django.utils import timezone
 
+from apierrors import counts
 from apierrors.models import ErrorLog
 
 _AGE: Final = re.compile(r"\s*(\d+)\s*([smhdw])\s*", re.IGNORECASE)
@@ -99,4 +100,6 @@ class Command(BaseCommand):
             if not batch:
                 break
             deleted += ErrorLog.objects.using(alias).filter(pk__in=batch).delete()[0]
+        # The catalog's per-hour counts of the hours emptied go with their rows.
+        counts.prune(cutoff, alias)
         self.stdout.write(self.style.SUCCESS(f"Deleted {deleted} error log rows."))
