@@ -227,6 +227,11 @@ def get_writer() -> LogWriter:
                 flush_interval=apierrors_settings.LOG_FLUSH_INTERVAL,
                 queue_size=apierrors_settings.LOG_QUEUE_SIZE,
             )
+            # The one hook of apierrors.lifecycle here: this process stores what its writer
+            # holds when it ends, however it ends.
+            from apierrors.lifecycle import watch_process_end
+
+            watch_process_end()
         return _writer
 
 
@@ -251,10 +256,12 @@ def shutdown(timeout: float | None = 10.0) -> bool:
         return True
     stopped = writer.stop(timeout)
     if not stopped:
+        # Those queued and the batch the thread is still inserting.
+        stats = writer.stats()
         logger.error(
             "apierrors: the log writer did not finish within %ss; %d records not stored",
             timeout,
-            writer.stats().queued,
+            stats.submitted - stats.stored,
         )
     return stopped
 
