@@ -252,6 +252,10 @@ class Server:
                         connection.close()
                     assert response.status == 400, response.status
                     answered.append(response.headers["X-Error-Id"])
+                    assert response.headers["X-Worker-Pid"], (
+                        dict(response.headers),
+                        response.status,
+                    )
                     pids.add(int(response.headers["X-Worker-Pid"]))
             except BaseException as error:  # reported below, in the test's thread
                 failures.append(error)
