@@ -37,7 +37,8 @@ from tests.ports import free_port
 pytestmark = pytest.mark.stops
 
 ROOT = Path(__file__).resolve().parent.parent
-PORTS = range(8300, 8400)
+# A range of its own: a port another test (or another run on this machine) serves is not ours.
+PORTS = range(8600, 8700)
 API_KEY = "demo-key-123"
 ERROR_PATH = "/api/products/nope/"
 BURST = 250
@@ -222,7 +223,9 @@ class Server:
             connection = self.connection()
             try:
                 connection.request("GET", "/admin/login/")
-                if connection.getresponse().status == 200:
+                response = connection.getresponse()
+                # Answered by this server's own settings, not by a server someone else started.
+                if response.status == 200 and response.headers["X-Worker-Pid"]:
                     return
             except OSError:  # refused while the server binds, or slow while workers boot
                 pass
