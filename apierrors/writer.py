@@ -392,6 +392,11 @@ def get_writer() -> LogWriter:
                 batch_size=apierrors_settings.LOG_BATCH_SIZE,
                 queue_size=apierrors_settings.LOG_QUEUE_SIZE,
             )
+            # The one hook of apierrors.lifecycle here: this process stores what its writer
+            # holds when it ends, however it ends.
+            from apierrors.lifecycle import watch_process_end
+
+            watch_process_end()
         return _writer
 
 
@@ -424,9 +429,13 @@ def shutdown(timeout: float | None = 10.0) -> bool:
         return True
     stopped = writer.stop(timeout)
     if not stopped:
+        stats = writer.stats()
         logger.error(
-            "apierrors: the log writer did not finish within %ss; what it held went to this log",
+            "apierrors: the log writer did not finish within %ss; %d records not stored went "
+            "whole to this log, %d in the batch the database still holds are lost",
             timeout,
+            stats.given_up,
+            stats.submitted - stats.stored - stats.given_up,
         )
     return stopped
 
