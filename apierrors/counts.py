@@ -43,9 +43,31 @@ def add(records: Iterable[dict[str, Any]], alias: str) -> None:
     One upsert for the batch, keys in sorted order: writers of several processes lock the
     same rows in the same order, and so never wait on each other in a circle.
     """
-    counted = Counter((item["code"], hour_of(item["created_at"])) for item in records)
-    if not counted:
+    connection = connections[alias]
+    rows, insert, params = _insert(records, alias)
+    if not rows:
         return
+    quote = connection.ops.quote_name
+    table = quote(ErrorCount._meta.db_table)
+    code, hour, count = (quote(name) for name in ("code", "hour", "count"))
+    with connection.cursor() as cursor:
+        if connection.features.supports_update_conflicts_with_target:
+            # PostgreSQL and SQLite.
+            cursor.execute(insert + _on_conflict(alias), params)
+        elif connection.vendor == "mysql":
+            cursor.execute(
+                f"{insert} ON DUPLICATE KEY UPDATE {count} = {count} + VALUES({count})", params
+            )
+        else:
+            for key_code, key_hour, n in rows:
+                _increment(cursor, table, (code, hour, count), key_code, key_hour, n, alias)
+
+
+def _insert(
+    records: Iterable[dict[str, Any]], alias: str
+) -> tuple[list[tuple[Any, Any, int]], str, list[Any]]:
+    """The batch's counts, keys in sorted order, and the INSERT of them with its params."""
+    counted = Counter((item["code"], hour_of(item["created_at"])) for item in records)
     connection = connections[alias]
     quote = connection.ops.quote_name
     table = quote(ErrorCount._meta.db_table)
@@ -57,22 +79,23 @@ def add(records: Iterable[dict[str, Any]], alias: str) -> None:
     ]
     values = ", ".join(["(%s, %s, %s)"] * len(rows))
     params = [value for row in rows for value in row]
-    insert = f"INSERT INTO {table} ({code}, {hour}, {count}) VALUES {values}"
-    with connection.cursor() as cursor:
-        if connection.features.supports_update_conflicts_with_target:
-            # PostgreSQL and SQLite.
-            cursor.execute(
-                f"{insert} ON CONFLICT ({code}, {hour}) "
-                f"DO UPDATE SET {count} = {table}.{count} + EXCLUDED.{count}",
-                params,
-            )
-        elif connection.vendor == "mysql":
-            cursor.execute(
-                f"{insert} ON DUPLICATE KEY UPDATE {count} = {count} + VALUES({count})", params
-            )
-        else:
-            for key_code, key_hour, n in rows:
-                _increment(cursor, table, (code, hour, count), key_code, key_hour, n, alias)
+    return rows, f"INSERT INTO {table} ({code}, {hour}, {count}) VALUES {values}", params
+
+
+def _on_conflict(alias: str) -> str:
+    quote = connections[alias].ops.quote_name
+    table = quote(ErrorCount._meta.db_table)
+    code, hour, count = (quote(name) for name in ("code", "hour", "count"))
+    return (
+        f" ON CONFLICT ({code}, {hour}) DO UPDATE SET {count} = {table}.{count} + EXCLUDED.{count}"
+    )
+
+
+def upsert(records: Iterable[dict[str, Any]], alias: str) -> tuple[str, list[Any]]:
+    """``add()``'s statement where the database has ``ON CONFLICT``: for a caller that joins it
+    to the statement inserting the rows (one round trip, one implicit transaction)."""
+    _rows, insert, params = _insert(records, alias)
+    return insert + _on_conflict(alias), params
 
 
 def _increment(
