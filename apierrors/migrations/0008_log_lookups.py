@@ -127,8 +127,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="errorlog",
             index=models.Index(
-                fields=["username", "-created_at"],
-                include=["code", "status_code"],
+                fields=["username", "-created_at", "code", "status_code"],
                 name="apierrors_log_user_created",
             ),
         ),
@@ -136,8 +135,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="errorlog",
             index=models.Index(
-                fields=["code", "-created_at"],
-                include=["status_code"],
+                fields=["code", "-created_at", "status_code"],
                 name="apierrors_log_code_created",
             ),
         ),
