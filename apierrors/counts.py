@@ -47,9 +47,7 @@ def add(records: Iterable[dict[str, Any]], alias: str) -> None:
     rows, insert, params = _insert(records, alias)
     if not rows:
         return
-    quote = connection.ops.quote_name
-    table = quote(ErrorCount._meta.db_table)
-    code, hour, count = (quote(name) for name in ("code", "hour", "count"))
+    table, code, hour, count = _names(alias)
     with connection.cursor() as cursor:
         if connection.features.supports_update_conflicts_with_target:
             # PostgreSQL and SQLite.
@@ -69,9 +67,7 @@ def _insert(
     """The batch's counts, keys in sorted order, and the INSERT of them with its params."""
     counted = Counter((item["code"], hour_of(item["created_at"])) for item in records)
     connection = connections[alias]
-    quote = connection.ops.quote_name
-    table = quote(ErrorCount._meta.db_table)
-    code, hour, count = (quote(name) for name in ("code", "hour", "count"))
+    table, code, hour, count = _names(alias)
     field = ErrorCount._meta.get_field("hour")
     rows = [
         (key_code, field.get_db_prep_save(key_hour, connection), n)
@@ -82,10 +78,14 @@ def _insert(
     return rows, f"INSERT INTO {table} ({code}, {hour}, {count}) VALUES {values}", params
 
 
-def _on_conflict(alias: str) -> str:
+def _names(alias: str) -> tuple[str, str, str, str]:
+    """The counts table and its code, hour and count columns, quoted for ``alias``."""
     quote = connections[alias].ops.quote_name
-    table = quote(ErrorCount._meta.db_table)
-    code, hour, count = (quote(name) for name in ("code", "hour", "count"))
+    return quote(ErrorCount._meta.db_table), quote("code"), quote("hour"), quote("count")
+
+
+def _on_conflict(alias: str) -> str:
+    table, code, hour, count = _names(alias)
     return (
         f" ON CONFLICT ({code}, {hour}) DO UPDATE SET {count} = {table}.{count} + EXCLUDED.{count}"
     )

@@ -89,15 +89,15 @@ def create(code: str, status_code: int, alias: str) -> None:
     from apierrors.catalog import catalog
 
     total = apierrors_settings.DRAFT_LIMITS.get("total", 100)
-    generic = catalog.generic(code, status_code, "en")
+    entries = ErrorCode.objects.using(alias)
     try:
-        drafts = ErrorCode.objects.using(alias).filter(is_draft=True)
-        if total is not None and drafts.count() >= total:
-            if not ErrorCode.objects.using(alias).filter(code=code).exists():
+        if total is not None and entries.filter(is_draft=True).count() >= total:
+            if not entries.filter(code=code).exists():
                 refused(1, code, reason=f"{total} drafts wait for staff already")
             return
+        generic = catalog.generic(code, status_code, "en")
         with transaction.atomic(using=alias):
-            ErrorCode.objects.using(alias).get_or_create(
+            entries.get_or_create(
                 code=code,
                 defaults={
                     "status_code": status_code,

@@ -488,15 +488,17 @@ def prepared_rows(records: list[Record], alias: str) -> list[list[Any]]:
     return rows
 
 
+def _table_and_columns(alias: str) -> str:
+    """The log table and its _columns(), quoted for ``alias``: ``table (a, b, …)``."""
+    quote = connections[alias].ops.quote_name
+    columns = ", ".join(quote(str(field.column)) for field in _columns())
+    return f"{quote(ErrorLog._meta.db_table)} ({columns})"
+
+
 def _insert_head(alias: str) -> tuple[str, str]:
     """The INSERT up to VALUES, and the placeholders of one row."""
-    quote = connections[alias].ops.quote_name
-    fields = _columns()
-    head = (
-        f"INSERT INTO {quote(ErrorLog._meta.db_table)} "
-        f"({', '.join(quote(str(field.column)) for field in fields)}) VALUES "
-    )
-    return head, "(" + ", ".join(["%s"] * len(fields)) + ")"
+    row_sql = "(" + ", ".join(["%s"] * len(_columns())) + ")"
+    return f"INSERT INTO {_table_and_columns(alias)} VALUES ", row_sql
 
 
 def values_statement(records: list[Record], alias: str) -> tuple[str, list[Any]]:
@@ -526,10 +528,8 @@ def copy_rows(records: list[Record], alias: str) -> None:
     which Django's cursor passes through, dumps each value as the INSERT's parameter would be
     (JSON columns as the field's ``Jsonb``), and PostgreSQL parses it for its column."""
     connection = connections[alias]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(str(field.column)) for field in _columns())
     rows = prepared_rows(records, alias)
-    statement = f"COPY {quote(ErrorLog._meta.db_table)} ({columns}) FROM STDIN"
+    statement = f"COPY {_table_and_columns(alias)} FROM STDIN"
     with connection.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row(row)
