@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from apierrors.exceptions import APIError, violation
+from apierrors.core.exceptions import APIError, violation
 
 __all__ = ["APIError", "violation"]
 __version__ = "0.1.0"

@@ -20,20 +20,20 @@ class APIErrorsConfig(AppConfig):
 
         # Registers the system checks.
         from apierrors import checks  # noqa: F401
-        from apierrors.catalog import bump_version
+        from apierrors.catalog.store import bump_version
+        from apierrors.catalog.sync import sync_after_migrate
         from apierrors.conf import reload_settings
-        from apierrors.lifecycle import store_before_exit
-        from apierrors.log_context import clear as clear_log_context
+        from apierrors.http.log_context import clear as clear_log_context
+        from apierrors.log.lifecycle import store_before_exit
+        from apierrors.log.writer import after_fork_in_child
         from apierrors.models import ErrorCode
-        from apierrors.sync import sync_after_migrate
-        from apierrors.writer import after_fork_in_child
 
         setting_changed.connect(reload_settings, dispatch_uid="apierrors.reload_settings")
         post_save.connect(bump_version, sender=ErrorCode, dispatch_uid="apierrors.bump_on_save")
         post_delete.connect(bump_version, sender=ErrorCode, dispatch_uid="apierrors.bump_on_delete")
-        post_migrate.connect(sync_after_migrate, sender=self, dispatch_uid="apierrors.sync")
-        request_finished.connect(clear_log_context, dispatch_uid="apierrors.log_context")
-        # At exit the log writer stores what it holds and ends (apierrors.lifecycle: most
+        post_migrate.connect(sync_after_migrate, sender=self, dispatch_uid="apierrors.catalog.sync")
+        request_finished.connect(clear_log_context, dispatch_uid="apierrors.http.log_context")
+        # At exit the log writer stores what it holds and ends (apierrors.log.lifecycle: most
         # processes have done so already, when their main thread ended). A forked worker
         # (gunicorn, uwsgi) starts its own writer, not sharing its parent's lock.
         atexit.register(store_before_exit)

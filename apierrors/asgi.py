@@ -6,7 +6,7 @@ without lifespan events. On SIGTERM uvicorn (alone, with ``--workers``, or as gu
 handler, which ends the process at once: no atexit function runs, and the rows the log writer
 still holds would be lost. Wrapped, the application answers the lifespan scope; at
 ``lifespan.shutdown``, sent once the last request has finished, it stores those rows (bounded
-by :data:`apierrors.lifecycle.STOP_TIMEOUT`) before it answers::
+by :data:`apierrors.log.lifecycle.STOP_TIMEOUT`) before it answers::
 
     # asgi.py
     from django.core.asgi import get_asgi_application
@@ -24,7 +24,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from apierrors.lifecycle import store_before_exit
+from apierrors.log.lifecycle import store_before_exit
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

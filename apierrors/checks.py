@@ -127,7 +127,7 @@ class Hints:
     )
     REDACT_KEYS_WEAK = _(
         "Extend the shipped list instead of replacing it: "
-        "[*apierrors.redaction.SENSITIVE_KEYS, 'your_name']."
+        "[*apierrors.log.redaction.SENSITIVE_KEYS, 'your_name']."
     )
     DOCS_URL = _(
         "Give the page's full URL (https://api.example.com/errors/), None to use where "
@@ -135,8 +135,9 @@ class Hints:
     )
     SENTRY_EVENT_URL = _("For example 'https://my-org.sentry.io/issues/?query={event_id}'.")
     SCHEMA_CLASS = _(
-        "Set REST_FRAMEWORK['DEFAULT_SCHEMA_CLASS'] = 'apierrors.openapi.AutoSchema' to list each "
-        "operation's error responses in the schema."
+        "Set REST_FRAMEWORK['DEFAULT_SCHEMA_CLASS'] = "
+        "'apierrors.reference.openapi.AutoSchema' to list each operation's error responses in "
+        "the schema."
     )
     FORMAT = _(
         "Use one of {names}, or the dotted path of a subclass of apierrors.formats.Formatter."
@@ -386,7 +387,7 @@ STORM_KEYS = ("STORM_WINDOW", "STORM_PATH_LIMIT", "STORM_CODE_LIMIT")
 
 
 def _scanner_problem(value: Any) -> str | None:
-    from apierrors.redaction import SCANNERS
+    from apierrors.log.redaction import SCANNERS
 
     if not isinstance(value, str):
         return str(Messages.NOT_A_STRING)
@@ -400,7 +401,7 @@ def _scanner_problem(value: Any) -> str | None:
 
 
 def _redaction_messages(user: dict[str, Any]) -> list[CheckMessage]:
-    from apierrors.redaction import SCANNERS
+    from apierrors.log.redaction import SCANNERS
 
     messages: list[CheckMessage] = []
     keys = user.get("REDACT_KEYS", DEFAULTS["REDACT_KEYS"])
@@ -492,8 +493,8 @@ def check_catalog_translations(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> Sequence[CheckMessage]:
     """Active languages for which the gettext catalogs lack texts of the default catalog."""
-    from apierrors.defaults.catalog import DEFAULT_ENTRIES
-    from apierrors.language import default_language, shipped_translation
+    from apierrors.catalog.defaults import DEFAULT_ENTRIES
+    from apierrors.http.language import default_language, shipped_translation
     from apierrors.models import TRANSLATED_FIELDS
 
     msgids = {str(entry[field]) for entry in DEFAULT_ENTRIES for field in TRANSLATED_FIELDS}
@@ -622,7 +623,7 @@ def check_log_losses(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> Sequence[CheckMessage]:
     """Records of this process that never reached the error log (the admin index shows it too)."""
-    from apierrors.writer import current_stats
+    from apierrors.log.writer import current_stats
 
     stats = current_stats()
     if stats is None or not (stats.dropped or stats.given_up):

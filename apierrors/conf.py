@@ -50,7 +50,7 @@ DEFAULTS: Final[dict[str, Any]] = {
     "DOCS_URL": None,
     # Link from a log row to its Sentry event: a URL with {event_id}; "" shows the id unlinked.
     "SENTRY_EVENT_URL": "",
-    # What the log keeps (apierrors.redaction). Names whose values are never stored, compared
+    # What the log keeps (apierrors.log.redaction). Names whose values are never stored, compared
     # with header, query, body and param names (and name=value pairs in texts) lower-cased
     # and without separators, so "private_key" matches privateKey and PRIVATE-KEY too. An
     # entry of 5 or more characters matches anywhere in a name ("password": new_password);
@@ -106,7 +106,7 @@ DEFAULTS: Final[dict[str, Any]] = {
     # the caps above: past it, parts give way in the order log.CUT_ORDER says, least useful
     # first, and the row's "cut" column names each with its size before.
     "LOG_MAX_ROW_BYTES": 65536,
-    # Error storms (apierrors.storm): per window of STORM_WINDOW seconds, keep at most
+    # Error storms (apierrors.log.storm): per window of STORM_WINDOW seconds, keep at most
     # STORM_PATH_LIMIT rows per code, method and path and STORM_CODE_LIMIT per code; count the
     # rest into one summary row per code. None turns a limit off.
     "STORM_WINDOW": 60,
@@ -177,24 +177,26 @@ def reload_settings(*, setting: str, **kwargs: Any) -> None:
     """Receiver of ``setting_changed``: forget what was read, including derived caches."""
     if setting == SETTING_NAME:
         apierrors_settings.reload()
-        from apierrors import formats, redaction, resolve
+        from apierrors import formats
+        from apierrors.core import resolve
+        from apierrors.log import redaction
 
         formats.get_formatter.cache_clear()
         resolve.exception_map.cache_clear()
         redaction.policy.cache_clear()
         # The writer was sized from the old settings: store what it holds, start anew.
-        from apierrors import writer
+        from apierrors.log import writer
 
         writer.shutdown()
     elif setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"}:
-        from apierrors import language
+        from apierrors.http import language
 
         language.clear_caches()
     if setting in {SETTING_NAME, "CACHES"}:
-        from apierrors import catalog
+        from apierrors.catalog import store as catalog
 
         catalog.forget_caches()
     if setting in REFERENCE_SETTINGS:
-        from apierrors import reference
+        from apierrors.reference import page as reference
 
         reference.clear_caches()

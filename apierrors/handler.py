@@ -19,15 +19,19 @@ from django.http.response import ResponseHeaders
 from django.utils.cache import patch_vary_headers
 from django.utils.log import log_response
 
-from apierrors import drafts, ids, language, log, log_context, reference
-from apierrors.catalog import LAST_RESORT, Entry, catalog
+from apierrors.catalog import drafts
+from apierrors.catalog.store import LAST_RESORT, Entry, catalog
 from apierrors.conf import apierrors_settings
+from apierrors.core import ids
+from apierrors.core.placeholders import fill
+from apierrors.core.resolve import Problem, resolve
 from apierrors.formats import ClientError, Formatter, formatter_for, get_formatter
 from apierrors.formats.base import ClientErrorDraft, body_text
+from apierrors.http import language, log_context
 from apierrors.integrations import sentry
-from apierrors.placeholders import fill
-from apierrors.redaction import redact_text, safe_str
-from apierrors.resolve import Problem, resolve
+from apierrors.log import record as log
+from apierrors.log.redaction import redact_text, safe_str
+from apierrors.reference import page as reference
 
 logger = logging.getLogger("apierrors")
 

@@ -8,9 +8,11 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
 
-from apierrors import ids, language, log, log_context
 from apierrors.conf import apierrors_settings
+from apierrors.core import ids
 from apierrors.handler import handle
+from apierrors.http import language, log_context
+from apierrors.log import record as log
 
 LOCALE_MIDDLEWARE = "django.middleware.locale.LocaleMiddleware"
 

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from apierrors.placeholders import validate_template
+from apierrors.core.placeholders import validate_template
 
 
 class Category(models.TextChoices):

@@ -20,11 +20,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from apierrors.catalog import Entry
+from apierrors.catalog.store import Entry
+from apierrors.core.resolve import FieldError, PathPart
 from apierrors.formats import ClientError, Formatter, format_name_for, get_formatter
 from apierrors.models import normalize_code
-from apierrors.reference import client_error
-from apierrors.resolve import FieldError, PathPart
+from apierrors.reference.page import client_error
 
 __all__ = ["assert_api_error", "error_body"]
 
@@ -180,7 +180,7 @@ def _format_of(response: Any, format_name: str | None) -> str:
 
 
 def _logged_code(error_id: str, *, strict: bool = True) -> str:
-    from apierrors import writer
+    from apierrors.log import writer
     from apierrors.models import ErrorLog
 
     writer.flush(timeout=10)  # in background mode the row may still wait in the queue

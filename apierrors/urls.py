@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from apierrors import views
+from apierrors.reference import views
 
 app_name = "apierrors"
 

@@ -58,7 +58,7 @@ def records(count: int) -> list[dict[str, Any]]:
     """Records as build_record() makes them: one in five a 500 with its traceback."""
     from django.utils import timezone
 
-    from apierrors import ids
+    from apierrors.core import ids
 
     made = []
     for number in range(count):
@@ -134,7 +134,7 @@ def main() -> int:
 
     from django.db import connection
 
-    from apierrors import log
+    from apierrors.log import record as log
     from apierrors.models import ErrorLog
 
     ways: dict[str, Callable[[list[dict[str, Any]], str], None]] = {"INSERT": log.values_rows}

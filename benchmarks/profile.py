@@ -100,7 +100,7 @@ def main() -> int:
 
     for _ in range(WARM_UP):  # warm: imports, catalog, connections, the writer thread
         request()
-    from apierrors import writer
+    from apierrors.log import writer
 
     writer.flush()
     if args.only_requests is not None:
@@ -128,7 +128,8 @@ def main() -> int:
     print(profiler.output_text(unicode=True, color=False, show_all=False))
 
     if args.handler == "apierrors":
-        from apierrors import ids, log
+        from apierrors.core import ids
+        from apierrors.log import record as log
         from apierrors.models import ErrorLog
 
         # The writer thread's share, profiled here: the rows the requests left, stored again.

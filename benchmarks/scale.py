@@ -142,7 +142,7 @@ COLUMNS = {
     "language": "(ARRAY['en', 'en', 'en', 'en', 'de', 'fr', 'es'])[s.i %% 7 + 1]",
     "exception_class": (
         "CASE WHEN s.status >= 500 THEN 'builtins.RuntimeError'"
-        " ELSE 'apierrors.exceptions.APIError' END"
+        " ELSE 'apierrors.core.exceptions.APIError' END"
     ),
     "exception_message": (
         "CASE WHEN s.status >= 500 THEN 'upstream did not answer within 5.0 s'"
@@ -291,7 +291,7 @@ def fill(rows: int, log: Callable[[str], None]) -> dict[str, float]:
 
 
 def rebuild_counts(cursor: Any) -> None:
-    """The catalog's per-hour counts of the rows the fill wrote (apierrors.counts): the fill
+    """The catalog's per-hour counts of the rows the fill wrote (apierrors.log.counts): the fill
     inserts in SQL, past apierrors.log.store(), which keeps them as rows are written."""
     from django.db import connection
 

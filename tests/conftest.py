@@ -17,9 +17,11 @@ from django.db import connection
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from apierrors import drafts, log, storm
-from apierrors.catalog import catalog
+from apierrors.catalog import drafts
+from apierrors.catalog.store import catalog
 from apierrors.formats import Formatter, get_formatter
+from apierrors.log import record as log
+from apierrors.log import storm
 from apierrors.models import ErrorLog
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -75,7 +75,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "apierrors.handler.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "apierrors.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "apierrors.reference.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": ["project.booking.auth.APIKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

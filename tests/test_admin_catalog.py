@@ -14,10 +14,11 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from apierrors import APIError, preview
+from apierrors import APIError
+from apierrors.admin import preview
+from apierrors.core.ids import new_error_id
 from apierrors.formats import FORMATS, get_formatter
 from apierrors.handler import handle
-from apierrors.ids import new_error_id
 from apierrors.models import ErrorCode, ErrorLog
 from tests.conftest import stored_row
 

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from apierrors.ids import new_error_id
+from apierrors.core.ids import new_error_id
 from apierrors.models import ErrorCode, ErrorLog
 
 pytestmark = pytest.mark.django_db

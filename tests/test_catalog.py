@@ -6,7 +6,7 @@ import pytest
 from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 
-from apierrors.catalog import catalog
+from apierrors.catalog.store import catalog
 from apierrors.models import ErrorCode
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
-from apierrors import ids
+from apierrors.core import ids
 from apierrors.management.commands.apierrors_prune import parse_age
 from apierrors.models import ErrorLog
 

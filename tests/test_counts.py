@@ -13,10 +13,11 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from apierrors import counts, log, writer
-from apierrors.ids import new_error_id
+from apierrors.catalog.sync import sync_catalog
+from apierrors.core.ids import new_error_id
+from apierrors.log import counts, writer
+from apierrors.log import record as log
 from apierrors.models import ErrorCount, ErrorLog
-from apierrors.sync import sync_catalog
 from tests.conftest import stored_row
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,9 @@ import pytest
 from django.core.checks import run_checks
 from django.test import override_settings
 
-from apierrors import reference
 from apierrors.formats import FORMATS, get_formatter
 from apierrors.models import ErrorCode
+from apierrors.reference import page as reference
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.docs_urls")]
 
@@ -140,7 +140,7 @@ def test_examples_are_built_by_each_registered_format(client, format_name):
         e for group in data["categories"] for e in group["entries"] if e["code"] == "not_found"
     )
     formatter = get_formatter(format_name)
-    from apierrors.catalog import catalog
+    from apierrors.catalog.store import catalog
 
     error = reference.example_error(
         catalog.lookup("not_found", "en"), doc_url="http://testserver/errors/#not_found"
@@ -294,6 +294,6 @@ def test_check_warns_about_spectacular_schema_class_without_error_responses():
     }
     with override_settings(REST_FRAMEWORK=rest):
         assert "apierrors.W501" in {message.id for message in run_checks()}
-    rest["DEFAULT_SCHEMA_CLASS"] = "apierrors.openapi.AutoSchema"
+    rest["DEFAULT_SCHEMA_CLASS"] = "apierrors.reference.openapi.AutoSchema"
     with override_settings(REST_FRAMEWORK=rest):
         assert "apierrors.W501" not in {message.id for message in run_checks()}

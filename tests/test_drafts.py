@@ -7,7 +7,7 @@ import logging
 import pytest
 from django.core.checks import run_checks
 
-from apierrors import drafts
+from apierrors.catalog import drafts
 from apierrors.models import ErrorCode
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.docs_urls")]

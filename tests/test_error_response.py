@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.http import HttpResponse
 from rest_framework.test import APIRequestFactory
 
-from apierrors.catalog import catalog
+from apierrors.catalog.store import catalog
 from apierrors.handler import ErrorResponse
 from apierrors.models import ErrorCode, ErrorLog
 from tests.conftest import log_row

@@ -330,7 +330,7 @@ def test_the_last_resort_answers_when_the_pipeline_fails(client, monkeypatch, ca
 def test_drf_error_detail_flattens_depth_first_with_every_message_of_a_field_in_order():
     from rest_framework.exceptions import ErrorDetail
 
-    from apierrors.resolve import flatten_drf_errors
+    from apierrors.core.resolve import flatten_drf_errors
 
     detail = {
         "name": [ErrorDetail("Too short.", "min_length"), ErrorDetail("Not a name.", "invalid")],

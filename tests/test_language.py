@@ -6,7 +6,7 @@ import pytest
 from django.test import override_settings
 from django.utils import translation
 
-from apierrors.language import best_match, fallback_chain, parse_accept_language
+from apierrors.http.language import best_match, fallback_chain, parse_accept_language
 from apierrors.models import ErrorCode
 from tests.conftest import log_row
 from tests.sites.helpers import fresh_thread_language, with_locale_middleware  # noqa: F401
@@ -274,7 +274,7 @@ def test_lazy_texts_are_translated_into_the_language_asked_each_time():
     from django.utils import translation
     from rest_framework.exceptions import NotFound
 
-    from apierrors.language import translated
+    from apierrors.http.language import translated
 
     expected = {}
     for code in ("fr", "en", "de"):
@@ -302,7 +302,7 @@ def test_lazy_texts_are_translated_into_the_language_asked_each_time():
 def test_vary_names_accept_language_once(before, after):
     from django.http import HttpResponse
 
-    from apierrors.language import vary_on_language
+    from apierrors.http.language import vary_on_language
 
     response = HttpResponse()
     if before is not None:
@@ -317,7 +317,7 @@ def test_a_default_text_raised_in_any_site_language_is_recognised():
     from django.utils import translation
     from rest_framework.exceptions import NotFound
 
-    from apierrors.language import translations_of
+    from apierrors.http.language import translations_of
 
     texts = translations_of(NotFound.default_detail)
     for code in ("en", "fr", "de", "es"):

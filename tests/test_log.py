@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from apierrors import ids
+from apierrors.core import ids
 from apierrors.models import ErrorLog
 from tests.conftest import log_row
 from tests.testapp.models import Widget
@@ -130,7 +130,7 @@ def test_unwritable_log_goes_to_python_logging(client, caplog):
 
 
 def test_traceback_keeps_every_frame_and_cause_without_markers():
-    from apierrors.log import format_traceback
+    from apierrors.log.record import format_traceback
 
     def inner() -> None:
         raise KeyError("b")
@@ -158,7 +158,7 @@ def test_the_record_step_waits_until_the_views_transaction_ended(
 ):
     # Under ATOMIC_REQUESTS the view's transaction may hold the database lock (SQLite):
     # storm control and the record run once it is over.
-    from apierrors import log
+    from apierrors.log import record as log
 
     seen = []
     real_head = log.head
@@ -175,7 +175,7 @@ def test_the_record_step_waits_until_the_views_transaction_ended(
 
 
 def test_a_failing_log_step_does_not_stop_the_others(caplog):
-    from apierrors import log
+    from apierrors.log import record as log
 
     ran = []
 

@@ -8,8 +8,8 @@ import logging
 import pytest
 import structlog
 
-from apierrors import log_context
-from apierrors.log_context import RequestContextFilter, add_request_context
+from apierrors.http import log_context
+from apierrors.http.log_context import RequestContextFilter, add_request_context
 
 pytestmark = pytest.mark.django_db
 

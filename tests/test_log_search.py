@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apierrors.admin import CappedPaginator, ErrorLogAdmin
-from apierrors.ids import new_error_id
+from apierrors.core.ids import new_error_id
 from apierrors.models import ErrorLog
 from tests.conftest import stored_row
 

@@ -340,7 +340,7 @@ def test_an_admin_edit_reaches_both_workers_on_their_next_error(workers, tmp_pat
 def test_the_version_reader_reads_what_cache_get_reads(redis_url):
     from django.core.cache.backends.redis import RedisCache
 
-    from apierrors.catalog import VERSION_KEY, _publish, _read_version
+    from apierrors.catalog.store import VERSION_KEY, _publish, _read_version
 
     cache = RedisCache(own_database(redis_url), {"KEY_PREFIX": f"reader-{uuid.uuid4().hex}"})
     assert _read_version(cache) is None
@@ -358,7 +358,13 @@ def test_the_version_reader_reads_what_cache_get_reads(redis_url):
 def test_a_process_local_cache_is_not_read_and_a_bump_still_reloads(db):
     from django.core.cache.backends.locmem import LocMemCache
 
-    from apierrors.catalog import LOCAL_VERSION, VERSION_KEY, _read_version, bump_version, catalog
+    from apierrors.catalog.store import (
+        LOCAL_VERSION,
+        VERSION_KEY,
+        _read_version,
+        bump_version,
+        catalog,
+    )
     from apierrors.models import ErrorCode
 
     local = LocMemCache(f"reader-{uuid.uuid4().hex}", {})
@@ -375,7 +381,7 @@ def test_a_process_local_cache_is_not_read_and_a_bump_still_reloads(db):
 def test_a_warm_reader_asks_redis_only_after_a_bump(redis_url, server):
     from django.core.cache.backends.redis import RedisCache
 
-    from apierrors.catalog import VERSION_KEY, _publish, _read_version
+    from apierrors.catalog.store import VERSION_KEY, _publish, _read_version
 
     cache = RedisCache(own_database(redis_url), {"KEY_PREFIX": f"signal-{uuid.uuid4().hex}"})
     cache.set(VERSION_KEY, "one", timeout=None)
@@ -396,7 +402,7 @@ def test_a_warm_reader_asks_redis_only_after_a_bump(redis_url, server):
 def test_a_lost_subscription_falls_back_to_reading_redis(redis_url, server, caplog):
     from django.core.cache.backends.redis import RedisCache
 
-    from apierrors.catalog import VERSION_KEY, _read_version
+    from apierrors.catalog.store import VERSION_KEY, _read_version
 
     cache = RedisCache(own_database(redis_url), {"KEY_PREFIX": f"lost-{uuid.uuid4().hex}"})
     cache.set(VERSION_KEY, "one", timeout=None)
@@ -416,7 +422,7 @@ def test_a_lost_subscription_falls_back_to_reading_redis(redis_url, server, capl
 def test_a_forked_process_subscribes_on_its_own(redis_url):
     from django.core.cache.backends.redis import RedisCache
 
-    from apierrors.catalog import VERSION_KEY, _publish, _read_version, _signals
+    from apierrors.catalog.store import VERSION_KEY, _publish, _read_version, _signals
 
     cache = RedisCache(own_database(redis_url), {"KEY_PREFIX": f"fork-{uuid.uuid4().hex}"})
     cache.set(VERSION_KEY, "one", timeout=None)

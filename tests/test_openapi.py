@@ -25,8 +25,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from apierrors.formats import FORMATS, get_formatter
-from apierrors.openapi import infer_schema
-from apierrors.reference import example_error
+from apierrors.reference.openapi import infer_schema
+from apierrors.reference.page import example_error
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = {"HTTP_AUTHORIZATION": "Bearer demo-key-123"}
@@ -136,7 +136,7 @@ def test_throttled_operations_document_429_with_retry_after(schema):
 
 
 def test_components_hold_one_example_per_catalog_code_and_format(schema):
-    from apierrors.catalog import catalog
+    from apierrors.catalog.store import catalog
     from apierrors.models import ErrorCode
 
     examples = schema["components"]["examples"]
@@ -270,11 +270,11 @@ assert error.json()["code"] == "invalid_product_id", error.content
 page = client.get("/errors/", HTTP_ACCEPT_LANGUAGE="fr")
 assert page.status_code == 200 and "ID de produit invalide" in page.content.decode()
 try:
-    import apierrors.openapi
+    import apierrors.reference.openapi
 except ImportError as exc:
     assert "django-apierrors[openapi]" in str(exc), exc
 else:
-    raise AssertionError("apierrors.openapi imported without drf-spectacular")
+    raise AssertionError("apierrors.reference.openapi imported without drf-spectacular")
 assert not any(name.startswith("drf_spectacular") for name in sys.modules)
 print("ok")
 """

@@ -12,7 +12,7 @@ from django.core.management import call_command
 
 def test_public_names_import_before_the_app_registry_is_ready():
     code = (
-        "import apierrors, apierrors.exceptions\n"
+        "import apierrors, apierrors.core.exceptions\n"
         "from apierrors import APIError\n"
         "error = APIError('INVALID_PRODUCT_ID', productId='1')\n"
         "assert error.code == 'INVALID_PRODUCT_ID' and error.params == {'productId': '1'}\n"

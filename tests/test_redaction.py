@@ -9,8 +9,8 @@ import pytest
 from django.core.checks import run_checks
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from apierrors import redaction
-from apierrors.redaction import REDACTED, TRUNCATED, loads_bounded, redact, redact_text, scan
+from apierrors.log import redaction
+from apierrors.log.redaction import REDACTED, TRUNCATED, loads_bounded, redact, redact_text, scan
 from tests.conftest import log_row
 
 JWT = (
@@ -632,7 +632,7 @@ def check_ids(settings, **values) -> list[str]:
         ({"REDACT_KEYS": "password"}, ["apierrors.E301"]),
         ({"REDACT_KEYS": ["password", ""]}, ["apierrors.E301"]),
         ({"REDACT_SCANNERS": ["jwt", "no_such_scanner"]}, ["apierrors.E302"]),
-        ({"REDACT_SCANNERS": ["apierrors.redaction.REDACTED"]}, ["apierrors.E302"]),
+        ({"REDACT_SCANNERS": ["apierrors.log.redaction.REDACTED"]}, ["apierrors.E302"]),
         ({"REDACT_PATTERNS": ["(unclosed"]}, ["apierrors.E303"]),
         ({"LOG_MAX_DEPTH": 0}, ["apierrors.E304"]),
         ({"LOG_MAX_BODY": "64k"}, ["apierrors.E304"]),
@@ -651,7 +651,7 @@ def test_valid_redaction_settings_pass_the_checks(settings):
         check_ids(
             settings,
             REDACT_KEYS=[*redaction.SENSITIVE_KEYS, "ssn"],
-            REDACT_SCANNERS=["jwt", "apierrors.redaction.scan_jwts"],
+            REDACT_SCANNERS=["jwt", "apierrors.log.redaction.scan_jwts"],
             REDACT_PATTERNS=[r"ACCT-\d+"],
             STORM_PATH_LIMIT=None,
             STORM_WINDOW=0.5,

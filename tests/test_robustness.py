@@ -15,11 +15,13 @@ from django.db import connection
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from apierrors import APIError, ids, reference
-from apierrors.catalog import LAST_RESORT, bump_version, catalog
+from apierrors import APIError
+from apierrors.catalog.store import LAST_RESORT, bump_version, catalog
+from apierrors.core import ids
+from apierrors.core.placeholders import fill, template_problems
 from apierrors.formats import FORMATS
 from apierrors.models import TRANSLATED_FIELDS, ErrorCode, ErrorLog
-from apierrors.placeholders import fill, template_problems
+from apierrors.reference import page as reference
 from tests.conftest import log_row, site_format
 from tests.sites.helpers import admin_form
 from tests.testapp import views
@@ -229,7 +231,7 @@ def test_hostile_exceptions_are_answered_and_recorded_in_every_format(client, no
 def test_a_failing_record_step_keeps_the_response_and_logs_the_error_id(
     client, monkeypatch, caplog
 ):
-    from apierrors import log
+    from apierrors.log import record as log
 
     def broken(*args, **kwargs):
         raise RuntimeError("record building exploded")

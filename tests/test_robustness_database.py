@@ -15,7 +15,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from apierrors.catalog import catalog
+from apierrors.catalog.store import catalog
 from apierrors.models import ErrorCode, ErrorLog
 from tests.conftest import log_row
 

@@ -11,8 +11,9 @@ from urllib.parse import quote
 import pytest
 from django.core.management import call_command
 
-from apierrors import APIError, ids
-from apierrors.catalog import bump_version
+from apierrors import APIError
+from apierrors.catalog.store import bump_version
+from apierrors.core import ids
 from apierrors.formats import FORMATS
 from apierrors.models import ErrorCode, ErrorLog
 from tests.conftest import log_row, site_format

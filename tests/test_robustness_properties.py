@@ -26,10 +26,12 @@ from hypothesis import strategies as st
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.test import APIClient
 
-from apierrors import APIError, ids, redaction, storm
+from apierrors import APIError
+from apierrors.catalog.defaults import DEFAULT_ENTRIES
 from apierrors.conf import DEFAULTS
-from apierrors.defaults.catalog import DEFAULT_ENTRIES
+from apierrors.core import ids
 from apierrors.formats import FORMATS
+from apierrors.log import redaction, storm
 from apierrors.models import ErrorLog
 from tests.conftest import site_format
 from tests.testapp import views

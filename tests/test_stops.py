@@ -390,7 +390,7 @@ class Unanswering:
 
 @pytest.mark.parametrize("kind", ["gunicorn-sync", "uvicorn"])
 def test_a_log_database_that_hangs_delays_a_stop_by_the_bound_at_most(start, kind):
-    from apierrors.lifecycle import STOP_TIMEOUT
+    from apierrors.log.lifecycle import STOP_TIMEOUT
 
     hanging = Unanswering()
     try:

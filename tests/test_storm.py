@@ -9,7 +9,8 @@ import pytest
 from django.http import HttpResponseNotFound
 from django.test import RequestFactory
 
-from apierrors import ids, storm
+from apierrors.core import ids
+from apierrors.log import storm
 from apierrors.middleware import APIErrorsMiddleware
 from apierrors.models import ErrorLog
 

@@ -7,7 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from apierrors.defaults.catalog import DEFAULT_ENTRIES
+from apierrors.catalog.defaults import DEFAULT_ENTRIES
 from apierrors.models import ErrorCode
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,8 @@ from django.contrib.staticfiles import finders
 from django.core.checks import run_checks
 from django.utils import translation
 
-from apierrors.defaults.catalog import DEFAULT_ENTRIES
-from apierrors.language import shipped_translation
+from apierrors.catalog.defaults import DEFAULT_ENTRIES
+from apierrors.http.language import shipped_translation
 from apierrors.models import TRANSLATED_FIELDS, ErrorCode
 from tests.conftest import log_row
 from tests.sites.helpers import admin_form, fresh_thread_language, with_locale_middleware  # noqa: F401

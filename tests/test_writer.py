@@ -18,9 +18,11 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from apierrors import ids, log, writer
+from apierrors.catalog.sync import sync_catalog
+from apierrors.core import ids
+from apierrors.log import record as log
+from apierrors.log import writer
 from apierrors.models import ErrorLog
-from apierrors.sync import sync_catalog
 from tests.testapp.models import Widget
 
 # The writer thread opens its own connection, which a test transaction cannot wrap.
@@ -360,7 +362,7 @@ def test_process_exit_stores_the_queue(tmp_path):
         )
         django.setup()
         from django.db import connection
-        from apierrors import log
+        from apierrors.log import record as log
         from apierrors.models import ErrorCount, ErrorLog
         from tests.test_writer import new_record
 

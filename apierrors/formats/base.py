@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Final
 
 from rest_framework.utils.encoders import JSONEncoder
 
-from apierrors.resolve import FieldError, PathPart, Problem
+from apierrors.core.resolve import FieldError, PathPart, Problem
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,8 +7,8 @@ from typing import Any
 
 from rest_framework.settings import api_settings as drf_settings
 
+from apierrors.core.resolve import FieldError, PathPart, Problem, camel_case
 from apierrors.formats.base import ClientError, Formatter, dotted_path
-from apierrors.resolve import FieldError, PathPart, Problem, camel_case
 
 
 class StripeFormatter(Formatter):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from apierrors.exceptions import placeholder
+from apierrors.core.exceptions import placeholder
 from apierrors.formats.base import ClientError, Formatter, dotted_path
 
 

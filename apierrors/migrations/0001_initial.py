@@ -2,7 +2,7 @@ import django.core.validators
 import django.db.models.functions.text
 from django.db import migrations, models
 
-import apierrors.placeholders
+import apierrors.core.placeholders
 
 
 class Migration(migrations.Migration):
@@ -61,7 +61,7 @@ class Migration(migrations.Migration):
                     "title",
                     models.CharField(
                         max_length=200,
-                        validators=[apierrors.placeholders.validate_template],
+                        validators=[apierrors.core.placeholders.validate_template],
                         verbose_name="title",
                     ),
                 ),
@@ -69,7 +69,7 @@ class Migration(migrations.Migration):
                     "message",
                     models.TextField(
                         help_text="What the client is told. {name} is replaced by the error's param of that name.",
-                        validators=[apierrors.placeholders.validate_template],
+                        validators=[apierrors.core.placeholders.validate_template],
                         verbose_name="message",
                     ),
                 ),
@@ -78,7 +78,7 @@ class Migration(migrations.Migration):
                     models.TextField(
                         blank=True,
                         help_text="What the client can do about it.",
-                        validators=[apierrors.placeholders.validate_template],
+                        validators=[apierrors.core.placeholders.validate_template],
                         verbose_name="action",
                     ),
                 ),

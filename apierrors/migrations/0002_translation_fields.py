@@ -11,22 +11,22 @@ from django.db import migrations, models
 from modeltranslation.settings import AVAILABLE_LANGUAGES
 from modeltranslation.utils import build_localized_fieldname
 
-import apierrors.placeholders
+import apierrors.core.placeholders
 
 # The translated fields as 0001 created them; each language's column is the same field, nullable.
 TRANSLATED = {
     "title": models.CharField(
-        max_length=200, validators=[apierrors.placeholders.validate_template], verbose_name="title"
+        max_length=200, validators=[apierrors.core.placeholders.validate_template], verbose_name="title"
     ),
     "message": models.TextField(
         help_text="What the client is told. {name} is replaced by the error's param of that name.",
-        validators=[apierrors.placeholders.validate_template],
+        validators=[apierrors.core.placeholders.validate_template],
         verbose_name="message",
     ),
     "action": models.TextField(
         blank=True,
         help_text="What the client can do about it.",
-        validators=[apierrors.placeholders.validate_template],
+        validators=[apierrors.core.placeholders.validate_template],
         verbose_name="action",
     ),
 }

@@ -6,8 +6,8 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from apierrors import writer
 from apierrors.checks import Messages
+from apierrors.log import writer
 
 register = template.Library()
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS
 
-from apierrors import catalog_io
+from apierrors.catalog import io as catalog_io
 
 
 class Command(BaseCommand):

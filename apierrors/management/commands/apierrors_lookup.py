@@ -10,8 +10,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import router
 from django.urls import NoReverseMatch, reverse
 
-from apierrors import ids
-from apierrors.controls import escape_controls
+from apierrors.core import ids
+from apierrors.core.controls import escape_controls
 from apierrors.models import ErrorLog
 
 

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import router
 from django.utils import timezone
 
-from apierrors import counts
+from apierrors.log import counts
 from apierrors.models import ErrorLog
 
 _AGE: Final = re.compile(r"\s*(\d+)\s*([smhdw])\s*", re.IGNORECASE)

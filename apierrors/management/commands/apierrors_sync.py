@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import DEFAULT_DB_ALIAS
 
-from apierrors.sync import sync_catalog
+from apierrors.catalog.sync import sync_catalog
 
 
 class Command(BaseCommand):

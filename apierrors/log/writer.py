@@ -367,7 +367,7 @@ class LogWriter:
 
 
 def _log_line(item: Record, reason: str) -> None:
-    from apierrors.log import log_line
+    from apierrors.log.record import log_line
 
     log_line(item, reason=reason)
 
@@ -383,7 +383,7 @@ def get_writer() -> LogWriter:
     if writer is not None and writer.pid == os.getpid():
         return writer
     from apierrors.conf import apierrors_settings
-    from apierrors.log import save
+    from apierrors.log.record import save
 
     with _writer_lock:
         if _writer is None or _writer.pid != os.getpid():
@@ -392,9 +392,9 @@ def get_writer() -> LogWriter:
                 batch_size=apierrors_settings.LOG_BATCH_SIZE,
                 queue_size=apierrors_settings.LOG_QUEUE_SIZE,
             )
-            # The one hook of apierrors.lifecycle here: this process stores what its writer
+            # The one hook of apierrors.log.lifecycle here: this process stores what its writer
             # holds when it ends, however it ends.
-            from apierrors.lifecycle import watch_process_end
+            from apierrors.log.lifecycle import watch_process_end
 
             watch_process_end()
         return _writer

@@ -12,8 +12,9 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
-from apierrors import language, reference
 from apierrors.conf import apierrors_settings
+from apierrors.http import language
+from apierrors.reference import page as reference
 
 
 def chosen_language(request: HttpRequest) -> str:

@@ -18,12 +18,14 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.functional import empty
 
-from apierrors import counts, drafts, ids, storm, writer
+from apierrors.catalog import drafts
 from apierrors.conf import apierrors_settings
+from apierrors.core import ids
+from apierrors.core.resolve import Problem
 from apierrors.formats import ClientError
 from apierrors.formats.base import body_text
-from apierrors.models import ErrorLog
-from apierrors.redaction import (
+from apierrors.log import counts, storm, writer
+from apierrors.log.redaction import (
     TRUNCATED,
     column_text,
     query_string,
@@ -33,7 +35,7 @@ from apierrors.redaction import (
     request_headers,
     safe_str,
 )
-from apierrors.resolve import Problem
+from apierrors.models import ErrorLog
 
 logger = logging.getLogger("apierrors.log")
 
@@ -162,7 +164,7 @@ def build_record(
 ) -> Record:
     """The full ErrorLog row as plain data; built inside the handler, written later.
 
-    Everything that came from outside is redacted and bounded (apierrors.redaction), and every
+    Everything that came from outside is redacted and bounded (apierrors.log.redaction), and every
     value fits its column, so no client input can make the row fail to save.
     """
     exc = problem.exc

@@ -12,9 +12,9 @@ from django.utils import timezone
 from modeltranslation.settings import AVAILABLE_LANGUAGES
 from modeltranslation.utils import build_localized_fieldname
 
-from apierrors.catalog import bump_version
-from apierrors.defaults.catalog import DEFAULT_ENTRIES
-from apierrors.language import shipped_translation
+from apierrors.catalog.defaults import DEFAULT_ENTRIES
+from apierrors.catalog.store import bump_version
+from apierrors.http.language import shipped_translation
 from apierrors.models import SHIPPED_FIELDS, TRANSLATED_FIELDS, ErrorCode
 
 

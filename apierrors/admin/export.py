@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from apierrors import catalog_io
+from apierrors.catalog import io as catalog_io
 from apierrors.models import ErrorCode
 
 MEDIA_TYPES = {"json": "application/json", "yaml": "application/yaml"}

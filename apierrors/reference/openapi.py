@@ -3,7 +3,7 @@
 Needs the ``openapi`` extra (drf-spectacular). Nothing else in the app imports this module:
 without drf-spectacular the app works unchanged.
 
-    REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "apierrors.openapi.AutoSchema", ...}
+    REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "apierrors.reference.openapi.AutoSchema", ...}
 
 Each operation lists the error responses it can give, each with the body schema of the format
 that answers its path (the view's ``error_format``, else FORMAT_BY_PATH, else FORMAT), the
@@ -26,17 +26,17 @@ try:
     from drf_spectacular.plumbing import ComponentRegistry, ResolvedComponent
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess without the extra
     raise ImportError(
-        "apierrors.openapi needs drf-spectacular: pip install 'django-apierrors[openapi]'"
+        "apierrors.reference.openapi needs drf-spectacular: pip install 'django-apierrors[openapi]'"
     ) from exc
 
 from rest_framework.permissions import AllowAny
 
-from apierrors.catalog import LAST_RESORT, Entry, catalog, shipped_entry
+from apierrors.catalog.store import LAST_RESORT, Entry, catalog, shipped_entry
+from apierrors.core.resolve import FieldError
 from apierrors.formats import Formatter, format_name_for, get_formatter
-from apierrors.language import default_language
+from apierrors.http.language import default_language
 from apierrors.models import ErrorCode
-from apierrors.reference import example_error, format_label
-from apierrors.resolve import FieldError
+from apierrors.reference.page import example_error, format_label
 
 # Codes every operation may answer with, and those that depend on what the operation does.
 ALWAYS: Final = ("not_allowed", "not_acceptable", "server_error")
@@ -154,7 +154,7 @@ def sample_entries() -> list[Entry]:
     try:
         codes = list(ErrorCode.objects.values_list("code", flat=True))
     except Exception:
-        from apierrors.defaults import DEFAULTS_BY_CODE
+        from apierrors.catalog.defaults import DEFAULTS_BY_CODE
 
         codes = DEFAULTS_BY_CODE
     entries = [catalog.lookup(code, language) or shipped_entry(code, language) for code in codes]

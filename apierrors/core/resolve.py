@@ -17,8 +17,8 @@ from rest_framework import exceptions as drf_exceptions
 from rest_framework.settings import api_settings as drf_settings
 
 from apierrors.conf import apierrors_settings
-from apierrors.exceptions import APIError, placeholder
-from apierrors.language import translations_of
+from apierrors.core.exceptions import APIError, placeholder
+from apierrors.http.language import translations_of
 
 PathPart = str | int
 
@@ -189,7 +189,7 @@ def _drf_generic(exc: drf_exceptions.APIException) -> Problem:
     code = getattr(exc.detail, "code", None) if not isinstance(exc.detail, list | dict) else None
     code = code or type(exc).default_code
     if code == drf_exceptions.APIException.default_code:
-        from apierrors.catalog import GENERIC_CODES
+        from apierrors.catalog.store import GENERIC_CODES
 
         code = GENERIC_CODES.get(
             exc.status_code, "server_error" if exc.status_code >= 500 else "bad_request"

@@ -45,7 +45,7 @@ class RequestContextFilter(logging.Filter):
 
     Values a caller passed in ``extra`` are kept.
 
-        "filters": {"apierrors": {"()": "apierrors.log_context.RequestContextFilter"}},
+        "filters": {"apierrors": {"()": "apierrors.http.log_context.RequestContextFilter"}},
         "formatters": {"ids": {"format": "%(levelname)s %(request_id)s %(error_id)s %(message)s"}},
     """
 
@@ -62,7 +62,7 @@ def add_request_context(
 ) -> MutableMapping[str, Any]:
     """A structlog processor: the request's ids into the event, where known and not already set.
 
-    structlog.configure(processors=[apierrors.log_context.add_request_context, ...])
+    structlog.configure(processors=[apierrors.http.log_context.add_request_context, ...])
     """
     for name, value in (_context.get() or {}).items():
         if value:

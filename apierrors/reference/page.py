@@ -16,11 +16,11 @@ from django.urls import NoReverseMatch, get_script_prefix, reverse, set_script_p
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from apierrors.catalog import Entry, catalog, shipped_entry
+from apierrors.catalog.store import Entry, catalog, shipped_entry
 from apierrors.conf import apierrors_settings
+from apierrors.core.resolve import FieldError
 from apierrors.formats import FORMATS, ClientError, Formatter, get_formatter
 from apierrors.models import Category, ErrorCode
-from apierrors.resolve import FieldError
 
 # The URL name of the page in apierrors.urls, under its namespace.
 REFERENCE_URL_NAME: Final = "apierrors:reference"
@@ -309,7 +309,7 @@ class ReferenceCategory:
 def active_entries(language: str) -> list[Entry]:
     """Every active entry in ``language`` but drafts, which staff have not published yet; the
     shipped defaults when the catalog is unreadable."""
-    from apierrors.defaults import DEFAULTS_BY_CODE
+    from apierrors.catalog.defaults import DEFAULTS_BY_CODE
 
     try:
         codes: Iterable[str] = list(

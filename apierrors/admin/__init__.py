@@ -34,11 +34,14 @@ from modeltranslation.admin import TranslationAdmin
 from modeltranslation.settings import AVAILABLE_LANGUAGES
 from modeltranslation.utils import build_localized_fieldname
 
-from apierrors import admin_export, counts, log_search, preview
-from apierrors.ids import normalize_error_id
+from apierrors.admin import export as admin_export
+from apierrors.admin import preview
+from apierrors.core.ids import normalize_error_id
+from apierrors.http.language import negotiate
 from apierrors.integrations import sentry
-from apierrors.language import negotiate
-from apierrors.log import CUT_ORDER
+from apierrors.log import counts
+from apierrors.log import search as log_search
+from apierrors.log.record import CUT_ORDER
 from apierrors.models import TRANSLATED_FIELDS, ErrorCode, ErrorLog
 from apierrors.translation import missing_languages, missing_translation_q
 
@@ -97,7 +100,7 @@ def log_list_url(params: dict[str, str]) -> str:
 def with_occurrences(queryset: QuerySet[ErrorCode]) -> QuerySet[ErrorCode]:
     """The entries with their log counts over 24 hours and 7 days and their last occurrence.
 
-    The counts come from the per-hour counts written with the rows (apierrors.counts), the
+    The counts come from the per-hour counts written with the rows (apierrors.log.counts), the
     last occurrence from the log's (code, created_at) index: the page's one query computes
     them for the rows it shows, and a column can be sorted on them.
     """
@@ -616,7 +619,7 @@ class ErrorLogAdmin(admin.ModelAdmin):
     # No filter scans the log for its choices: they come from the catalog, a fixed list, or the
     # chosen period's users.
     list_filter = [DateRangeFilter, StatusFilter, CodeFilter, UserFilter, MethodFilter]
-    # The search box is one lookup per kind of term (apierrors.log_search), never an OR of
+    # The search box is one lookup per kind of term (apierrors.log.search), never an OR of
     # these columns; they are listed for the admin to show the box.
     search_fields = ["=request_id", "=code", "path", "=username"]
     search_help_text = log_search.HELP_TEXT

@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
 from apierrors.conf import DEFAULTS, apierrors_settings
-from apierrors.controls import escape_controls
+from apierrors.core.controls import escape_controls
 
 REDACTED: Final = "[redacted]"
 TRUNCATED: Final = "[truncated]"

@@ -86,7 +86,7 @@ def create(code: str, status_code: int, alias: str) -> None:
     """A catalog row for a code raised but not yet described, for staff to fill in: inactive
     for the reference (``is_draft``) until staff publish it, and never more than
     ``DRAFT_LIMITS["total"]`` drafts at once."""
-    from apierrors.catalog import catalog
+    from apierrors.catalog.store import catalog
 
     total = apierrors_settings.DRAFT_LIMITS.get("total", 100)
     entries = ErrorCode.objects.using(alias)

@@ -41,7 +41,7 @@ def store_before_exit(timeout: float = STOP_TIMEOUT) -> bool:
     exit, at lifespan shutdown and after the main thread); False when ``timeout`` ran out
     first. Safe to call more than once.
     """
-    from apierrors.writer import shutdown
+    from apierrors.log.writer import shutdown
 
     return shutdown(timeout)
 

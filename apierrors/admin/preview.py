@@ -10,14 +10,14 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from apierrors.catalog import Entry, _entry_from_row, catalog
+from apierrors.catalog.store import Entry, _entry_from_row, catalog
 from apierrors.conf import apierrors_settings
-from apierrors.exceptions import APIError
+from apierrors.core.exceptions import APIError
+from apierrors.core.placeholders import placeholder_names
+from apierrors.core.resolve import Problem
 from apierrors.formats import FORMATS, ClientError, Formatter, get_formatter
 from apierrors.handler import ErrorHandler
 from apierrors.models import TRANSLATED_FIELDS, ErrorCode, normalize_code
-from apierrors.placeholders import placeholder_names
-from apierrors.resolve import Problem
 
 # Request headers copied from the admin's request, so a step that builds URLs sees a real host.
 _HOST_META = ("HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "wsgi.url_scheme", "HTTPS")

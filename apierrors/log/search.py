@@ -4,7 +4,7 @@ Searching every column for every term (``request_id = t OR code = t OR path LIKE
 reads the whole log: no single index answers an OR of columns with a pattern in it. A term is
 one thing, in this order:
 
-- an error_id (its fixed shape, apierrors.ids): that record;
+- an error_id (its fixed shape, apierrors.core.ids): that record;
 - a text starting with "/": the paths starting with it;
 - a code of the catalog: that code's errors;
 - a request id present in the log: that request's errors;
@@ -27,7 +27,7 @@ from django.db.models import F, Lookup, QuerySet
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from apierrors.ids import normalize_error_id
+from apierrors.core.ids import normalize_error_id
 from apierrors.models import ErrorCode, ErrorLog, normalize_code
 
 if TYPE_CHECKING:

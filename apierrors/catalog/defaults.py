@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 
 def _(message: str) -> str:
@@ -445,3 +445,7 @@ DEFAULT_ENTRIES: Final[tuple[dict[str, object], ...]] = (
         "is_retryable": True,
     },
 )
+
+DEFAULTS_BY_CODE: Final[dict[str, dict[str, Any]]] = {
+    str(entry["code"]): entry for entry in DEFAULT_ENTRIES
+}

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from apierrors.conf import apierrors_settings
-from apierrors.redaction import redact_text
+from apierrors.log.redaction import redact_text
 
 logger = logging.getLogger("apierrors.storm")
 

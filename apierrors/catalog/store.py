@@ -19,7 +19,7 @@ from django.db import DatabaseError, connections, router
 from modeltranslation.utils import build_localized_fieldname
 
 from apierrors.conf import apierrors_settings
-from apierrors.language import default_language, fallback_chain, shipped_translation
+from apierrors.http.language import default_language, fallback_chain, shipped_translation
 from apierrors.models import TRANSLATED_FIELDS, ErrorCode, normalize_code
 
 logger = logging.getLogger("apierrors")
@@ -216,7 +216,7 @@ def _shipped_text(msgid: str, language: str) -> tuple[str, str]:
 
 def shipped_entry(code: str, language: str) -> Entry | None:
     """An entry of the default catalog, translated from the shipped gettext catalogs."""
-    from apierrors.defaults import DEFAULTS_BY_CODE
+    from apierrors.catalog.defaults import DEFAULTS_BY_CODE
 
     shipped = DEFAULTS_BY_CODE.get(normalize_code(code))
     if shipped is None:

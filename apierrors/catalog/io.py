@@ -22,9 +22,9 @@ from django.utils import timezone
 from modeltranslation.settings import AVAILABLE_LANGUAGES
 from modeltranslation.utils import build_localized_fieldname
 
-from apierrors.catalog import bump_version
-from apierrors.controls import escape_controls
-from apierrors.language import default_language
+from apierrors.catalog.store import bump_version
+from apierrors.core.controls import escape_controls
+from apierrors.http.language import default_language
 from apierrors.models import TRANSLATED_FIELDS, ErrorCode, normalize_code
 
 FILE_KIND: Final = "django-apierrors catalog"

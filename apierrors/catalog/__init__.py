@@ -1,0 +1,1 @@
+"""The catalog: the store every process reads, the shipped defaults, sync, import/export, drafts."""

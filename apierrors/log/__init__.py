@@ -1,0 +1,1 @@
+"""The error log: the record, redaction, storms, the background writer and the storage of rows."""

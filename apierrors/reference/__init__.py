@@ -1,0 +1,1 @@
+"""The public error reference: the page, its views and the OpenAPI error responses."""
