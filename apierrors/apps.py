@@ -15,20 +15,18 @@ class APIErrorsConfig(AppConfig):
         import atexit
         import os
 
-        from django.core.signals import request_finished, setting_changed
+        from django.core.signals import request_finished
         from django.db.models.signals import post_delete, post_migrate, post_save
 
         # Registers the system checks.
         from apierrors import checks  # noqa: F401
         from apierrors.catalog.store import bump_version
         from apierrors.catalog.sync import sync_after_migrate
-        from apierrors.conf import reload_settings
         from apierrors.http.log_context import clear as clear_log_context
         from apierrors.log.lifecycle import store_before_exit
         from apierrors.log.writer import after_fork_in_child
         from apierrors.models import ErrorCode
 
-        setting_changed.connect(reload_settings, dispatch_uid="apierrors.reload_settings")
         post_save.connect(bump_version, sender=ErrorCode, dispatch_uid="apierrors.bump_on_save")
         post_delete.connect(bump_version, sender=ErrorCode, dispatch_uid="apierrors.bump_on_delete")
         post_migrate.connect(sync_after_migrate, sender=self, dispatch_uid="apierrors.catalog.sync")

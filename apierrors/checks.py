@@ -494,7 +494,7 @@ def check_catalog_translations(
 ) -> Sequence[CheckMessage]:
     """Active languages for which the gettext catalogs lack texts of the default catalog."""
     from apierrors.catalog.defaults import DEFAULT_ENTRIES
-    from apierrors.http.language import default_language, shipped_translation
+    from apierrors.i18n import default_language, shipped_translation
     from apierrors.models import TRANSLATED_FIELDS
 
     msgids = {str(entry[field]) for entry in DEFAULT_ENTRIES for field in TRANSLATED_FIELDS}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any, Final
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
 SETTING_NAME: Final = "APIERRORS"
@@ -160,43 +162,10 @@ class APIErrorsSettings:
 
 apierrors_settings = APIErrorsSettings()
 
-# Settings that change the reference page's absolute URL (reference.clear_caches).
-REFERENCE_SETTINGS: Final = frozenset(
-    {
-        "ALLOWED_HOSTS",
-        "USE_X_FORWARDED_HOST",
-        "USE_X_FORWARDED_PORT",
-        "SECURE_PROXY_SSL_HEADER",
-        "ROOT_URLCONF",
-        "FORCE_SCRIPT_NAME",
-    }
-)
 
-
+@receiver(setting_changed)
 def reload_settings(*, setting: str, **kwargs: Any) -> None:
-    """Receiver of ``setting_changed``: forget what was read, including derived caches."""
+    """Forget what was read when APIERRORS changes; each cache built from it has its own
+    receiver beside it."""
     if setting == SETTING_NAME:
         apierrors_settings.reload()
-        from apierrors import formats
-        from apierrors.core import resolve
-        from apierrors.log import redaction
-
-        formats.get_formatter.cache_clear()
-        resolve.exception_map.cache_clear()
-        redaction.policy.cache_clear()
-        # The writer was sized from the old settings: store what it holds, start anew.
-        from apierrors.log import writer
-
-        writer.shutdown()
-    elif setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"}:
-        from apierrors.http import language
-
-        language.clear_caches()
-    if setting in {SETTING_NAME, "CACHES"}:
-        from apierrors.catalog import store as catalog
-
-        catalog.forget_caches()
-    if setting in REFERENCE_SETTINGS:
-        from apierrors.reference import page as reference
-
-        reference.clear_caches()

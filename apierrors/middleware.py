@@ -9,9 +9,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
 
 from apierrors.conf import apierrors_settings
-from apierrors.core import ids
-from apierrors.handler import handle
 from apierrors.http import language, log_context
+from apierrors.http.pipeline import handle
+from apierrors.http.request_id import REQUEST_ID_ATTR, request_id_of
 from apierrors.log import record as log
 
 LOCALE_MIDDLEWARE = "django.middleware.locale.LocaleMiddleware"
@@ -45,8 +45,8 @@ class APIErrorsMiddleware:
         self.locale_outside = locale_middleware_outside(type(self))
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request_id = ids.request_id_of(request)
-        setattr(request, ids.REQUEST_ID_ATTR, request_id)
+        request_id = request_id_of(request)
+        setattr(request, REQUEST_ID_ATTR, request_id)
         log_context.begin(request_id)
         pending: list[Callable[[], None]] = []
         setattr(request, log.PENDING_ATTR, pending)

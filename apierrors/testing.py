@@ -20,11 +20,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from apierrors.catalog.store import Entry
+from apierrors.core.entry import Entry
+from apierrors.core.error import client_error
 from apierrors.core.resolve import FieldError, PathPart
 from apierrors.formats import ClientError, Formatter, format_name_for, get_formatter
 from apierrors.models import normalize_code
-from apierrors.reference.page import client_error
 
 __all__ = ["assert_api_error", "error_body"]
 

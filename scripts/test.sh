@@ -6,4 +6,6 @@ scripts/bootstrap.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy apierrors
+# The layers and import rules of [tool.importlinter] in pyproject.toml.
+.venv/bin/lint-imports
 exec .venv/bin/python -m pytest "$@"

@@ -18,7 +18,7 @@ from apierrors import APIError
 from apierrors.admin import preview
 from apierrors.core.ids import new_error_id
 from apierrors.formats import FORMATS, get_formatter
-from apierrors.handler import handle
+from apierrors.http.pipeline import handle
 from apierrors.models import ErrorCode, ErrorLog
 from tests.conftest import stored_row
 

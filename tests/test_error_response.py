@@ -19,7 +19,7 @@ from django.http import HttpResponse
 from rest_framework.test import APIRequestFactory
 
 from apierrors.catalog.store import catalog
-from apierrors.handler import ErrorResponse
+from apierrors.http.pipeline import ErrorResponse
 from apierrors.models import ErrorCode, ErrorLog
 from tests.conftest import log_row
 from tests.test_robustness import QueryRecorder, assert_logged_not_stored

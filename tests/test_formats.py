@@ -842,9 +842,9 @@ def test_problem_type_is_the_entry_documentation_when_staff_gave_one(client):
 
 
 def test_problem_last_resort_is_still_rfc9457(client, monkeypatch):
-    from apierrors import handler
+    from apierrors.http import pipeline
 
-    monkeypatch.setattr(handler.ErrorHandler, "lookup", lambda self, problem, lang: 1 / 0)
+    monkeypatch.setattr(pipeline.ErrorHandler, "lookup", lambda self, problem, lang: 1 / 0)
     response = client.get("/api/fmt/problem/widgets/999/")
 
     assert response.status_code == 500
@@ -1125,9 +1125,9 @@ def test_a_crash_answered_400_by_octo_still_reaches_sentry_and_django_request(cl
 
 
 def test_octo_last_resort_answers_400(client, monkeypatch):
-    from apierrors import handler
+    from apierrors.http import pipeline
 
-    monkeypatch.setattr(handler.ErrorHandler, "lookup", lambda self, problem, lang: 1 / 0)
+    monkeypatch.setattr(pipeline.ErrorHandler, "lookup", lambda self, problem, lang: 1 / 0)
     response = client.get("/api/fmt/octo/octo/products/123/")
 
     assert response.status_code == 400
@@ -1430,7 +1430,7 @@ def test_a_format_receives_an_immutable_client_error(client, settings):
 
     assert response.status_code == 404
     assert response.json() == {
-        "class": "apierrors.formats.base.ClientError",
+        "class": "apierrors.core.error.ClientError",
         "change": "refused",
         "message": "Reservation not found",
         "same_as_public_constructor": True,

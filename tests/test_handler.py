@@ -305,12 +305,12 @@ def test_language_follows_accept_language(client):
 
 
 def test_the_last_resort_answers_when_the_pipeline_fails(client, monkeypatch, caplog):
-    from apierrors import handler
+    from apierrors.http import pipeline
 
     def broken(self):
         raise RuntimeError("catalog exploded")
 
-    monkeypatch.setattr(handler.ErrorHandler, "lookup", lambda self, problem, lang: broken(self))
+    monkeypatch.setattr(pipeline.ErrorHandler, "lookup", lambda self, problem, lang: broken(self))
     with caplog.at_level(logging.ERROR, logger="apierrors"):
         response = client.get("/api/t/raise/not_found/")
 

@@ -6,7 +6,8 @@ import pytest
 from django.test import override_settings
 from django.utils import translation
 
-from apierrors.http.language import best_match, fallback_chain, parse_accept_language
+from apierrors.http.language import best_match, parse_accept_language
+from apierrors.i18n import fallback_chain
 from apierrors.models import ErrorCode
 from tests.conftest import log_row
 from tests.sites.helpers import fresh_thread_language, with_locale_middleware  # noqa: F401
@@ -274,7 +275,7 @@ def test_lazy_texts_are_translated_into_the_language_asked_each_time():
     from django.utils import translation
     from rest_framework.exceptions import NotFound
 
-    from apierrors.http.language import translated
+    from apierrors.i18n import translated
 
     expected = {}
     for code in ("fr", "en", "de"):
@@ -317,7 +318,7 @@ def test_a_default_text_raised_in_any_site_language_is_recognised():
     from django.utils import translation
     from rest_framework.exceptions import NotFound
 
-    from apierrors.http.language import translations_of
+    from apierrors.i18n import translations_of
 
     texts = translations_of(NotFound.default_detail)
     for code in ("en", "fr", "de", "es"):

@@ -163,9 +163,9 @@ def test_the_record_step_waits_until_the_views_transaction_ended(
     seen = []
     real_head = log.head
 
-    def head(*args):
+    def head(*args, **kwargs):
         seen.append(connection.in_atomic_block)
-        return real_head(*args)
+        return real_head(*args, **kwargs)
 
     monkeypatch.setattr(log, "head", head)
     response = client.post("/api/t/write/not_found/")
@@ -199,7 +199,7 @@ def test_an_error_leaves_no_reference_cycle_behind(client, monkeypatch, kind):
     import gc
     import weakref
 
-    from apierrors.handler import ErrorHandler
+    from apierrors.http.pipeline import ErrorHandler
 
     refs = []
     real_init = ErrorHandler.__init__

@@ -16,12 +16,13 @@ from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
 from apierrors import APIError
-from apierrors.catalog.store import LAST_RESORT, bump_version, catalog
+from apierrors.catalog.store import bump_version, catalog
 from apierrors.core import ids
+from apierrors.core.entry import LAST_RESORT
+from apierrors.core.error import client_error
 from apierrors.core.placeholders import fill, template_problems
 from apierrors.formats import FORMATS
 from apierrors.models import TRANSLATED_FIELDS, ErrorCode, ErrorLog
-from apierrors.reference import page as reference
 from tests.conftest import log_row, site_format
 from tests.sites.helpers import admin_form
 from tests.testapp import views
@@ -60,7 +61,7 @@ def strings_in(value):
 
 def wire_status(formatter, status):
     """The status ``formatter`` sends for an error of ``status`` (OCTO sends 400 for all)."""
-    error = reference.client_error(LAST_RESORT, error_id="", request_id="", instance="")
+    error = client_error(LAST_RESORT, error_id="", request_id="", instance="")
     return formatter.status_code(dataclasses.replace(error, status_code=status))
 
 
@@ -299,11 +300,11 @@ def test_the_last_resort_survives_a_broken_format_and_keeps_a_record(client, mon
 
 @pytest.mark.django_db
 def test_the_last_resort_answers_in_the_sites_format(client, monkeypatch, settings):
-    from apierrors import handler
+    from apierrors.http import pipeline
 
     settings.APIERRORS = {**settings.APIERRORS, "FORMAT": "catalog", "FORMAT_BY_PATH": {}}
     monkeypatch.setattr(
-        handler.ErrorHandler, "compose", lambda *a: (_ for _ in ()).throw(KeyError("x"))
+        pipeline.ErrorHandler, "compose", lambda *a: (_ for _ in ()).throw(KeyError("x"))
     )
 
     response = client.get("/api/t/raise/not_found/")

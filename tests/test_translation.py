@@ -14,7 +14,7 @@ from django.core.checks import run_checks
 from django.utils import translation
 
 from apierrors.catalog.defaults import DEFAULT_ENTRIES
-from apierrors.http.language import shipped_translation
+from apierrors.i18n import shipped_translation
 from apierrors.models import TRANSLATED_FIELDS, ErrorCode
 from tests.conftest import log_row
 from tests.sites.helpers import admin_form, fresh_thread_language, with_locale_middleware  # noqa: F401

@@ -96,7 +96,7 @@ def portuguese_warning(translated_by_site: int = 0) -> str:
     """W201 as the five-language site should word it. Django's and DRF's own Portuguese
     catalogs translate a few generic phrases of the default catalog; the rest is missing."""
     from apierrors.catalog.defaults import DEFAULT_ENTRIES
-    from apierrors.http.language import shipped_translation
+    from apierrors.i18n import shipped_translation
     from apierrors.models import TRANSLATED_FIELDS
 
     msgids = {str(entry[field]) for entry in DEFAULT_ENTRIES for field in TRANSLATED_FIELDS} - {""}

@@ -10,13 +10,14 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from apierrors.catalog.store import Entry, _entry_from_row, catalog
+from apierrors.catalog.store import _entry_from_row, catalog
 from apierrors.conf import apierrors_settings
+from apierrors.core.entry import Entry
 from apierrors.core.exceptions import APIError
 from apierrors.core.placeholders import placeholder_names
 from apierrors.core.resolve import Problem
 from apierrors.formats import FORMATS, ClientError, Formatter, get_formatter
-from apierrors.handler import ErrorHandler
+from apierrors.http.pipeline import ErrorHandler
 from apierrors.models import TRANSLATED_FIELDS, ErrorCode, normalize_code
 
 # Request headers copied from the admin's request, so a step that builds URLs sees a real host.

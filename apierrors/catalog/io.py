@@ -24,7 +24,7 @@ from modeltranslation.utils import build_localized_fieldname
 
 from apierrors.catalog.store import bump_version
 from apierrors.core.controls import escape_controls
-from apierrors.http.language import default_language
+from apierrors.i18n import default_language
 from apierrors.models import TRANSLATED_FIELDS, ErrorCode, normalize_code
 
 FILE_KIND: Final = "django-apierrors catalog"

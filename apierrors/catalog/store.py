@@ -9,17 +9,20 @@ import select
 import threading
 import time
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Final
 
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
+from django.core.signals import setting_changed
 from django.db import DatabaseError, connections, router
+from django.dispatch import receiver
 from modeltranslation.utils import build_localized_fieldname
 
 from apierrors.conf import apierrors_settings
-from apierrors.http.language import default_language, fallback_chain, shipped_translation
+from apierrors.core.entry import GENERIC_CODES, LAST_RESORT, Entry
+from apierrors.i18n import default_language, fallback_chain, shipped_translation
 from apierrors.models import TRANSLATED_FIELDS, ErrorCode, normalize_code
 
 logger = logging.getLogger("apierrors")
@@ -27,45 +30,6 @@ logger = logging.getLogger("apierrors")
 VERSION_KEY: Final = "apierrors:catalog:version"
 # The version a process-local cache stands for: the catalog is emptied on every bump.
 LOCAL_VERSION: Final = "local"
-
-# The shipped entry whose generic text answers a code the catalog lacks, by HTTP status.
-GENERIC_CODES: Final[dict[int, str]] = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "not_allowed",
-    406: "not_acceptable",
-    408: "request_timeout",
-    409: "conflict",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    422: "unprocessable_entity",
-    429: "too_many_requests",
-    500: "server_error",
-    502: "bad_gateway",
-    503: "service_unavailable",
-    504: "gateway_timeout",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One catalog entry in one language, as the formats see it."""
-
-    code: str
-    status_code: int
-    category: str
-    title: str
-    message: str
-    action: str
-    is_public: bool
-    is_retryable: bool
-    doc_url: str
-    language: str
-    # False when the catalog has no active entry for the code and generic text stands in.
-    is_known: bool = True
-
 
 # Cached in place of an Entry for a row staff switched off.
 _INACTIVE: Final = object()
@@ -236,22 +200,6 @@ def shipped_entry(code: str, language: str) -> Entry | None:
         doc_url=shipped.get("doc_url", ""),
         language=message[1],
     )
-
-
-# Answers when even the shipped defaults cannot: the handler needs nothing else to reply.
-LAST_RESORT: Final = Entry(
-    code="server_error",
-    status_code=500,
-    category="server_error",
-    title="Internal Server Error",
-    message="An internal server error has occurred.",
-    action="Contact support with the error_id.",
-    is_public=False,
-    is_retryable=False,
-    doc_url="",
-    language="en",
-    is_known=False,
-)
 
 
 def _read_version(cache: Any) -> Any:
@@ -484,3 +432,9 @@ def bump_version(**kwargs: Any) -> None:
         _publish(cache, version)
     except Exception:
         logger.warning("apierrors: could not publish the catalog version", exc_info=True)
+
+
+@receiver(setting_changed)
+def _forget(*, setting: str, **kwargs: Any) -> None:
+    if setting in {"APIERRORS", "CACHES"}:
+        forget_caches()

@@ -14,7 +14,7 @@ from modeltranslation.utils import build_localized_fieldname
 
 from apierrors.catalog.defaults import DEFAULT_ENTRIES
 from apierrors.catalog.store import bump_version
-from apierrors.http.language import shipped_translation
+from apierrors.i18n import shipped_translation
 from apierrors.models import SHIPPED_FIELDS, TRANSLATED_FIELDS, ErrorCode
 
 

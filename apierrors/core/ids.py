@@ -1,15 +1,12 @@
-"""Identifiers: unguessable error_ids and validated request ids."""
+"""Identifiers: unguessable error_ids, new and validated request ids."""
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import time
 from datetime import datetime, timezone
-from typing import Any, Final
-
-from apierrors.conf import apierrors_settings
+from typing import Final
 
 # Crockford's base32 alphabet, lower case: no i, l, o or u to misread in a support email.
 _ALPHABET: Final = "0123456789abcdefghjkmnpqrstvwxyz"
@@ -63,35 +60,6 @@ def error_id_time(error_id: str) -> datetime:
 def new_request_id() -> str:
     """128 random bits in hex, as ``secrets.token_hex(16)`` makes them."""
     return os.urandom(16).hex()
-
-
-# Request attribute holding the request id the middleware chose.
-REQUEST_ID_ATTR: Final = "request_id"
-
-
-def request_id_of(request: Any) -> str:
-    """The id the middleware chose for the request, else the client's own when its
-    REQUEST_ID_HEADER holds a valid one, else a new one."""
-    chosen = getattr(request, REQUEST_ID_ATTR, None)
-    if chosen:
-        return str(chosen)
-    name = _meta_key(apierrors_settings.REQUEST_ID_HEADER)
-    return valid_request_id(request.META.get(name)) or new_request_id()
-
-
-def request_id_from_client(request: Any, request_id: str) -> bool:
-    """Whether ``request_id`` is the one the client sent (any client may send any id)."""
-    meta = getattr(request, "META", None)
-    if not isinstance(meta, dict) or not request_id:
-        return False
-    return meta.get(_meta_key(apierrors_settings.REQUEST_ID_HEADER)) == request_id
-
-
-@functools.lru_cache(maxsize=8)
-def _meta_key(header: str) -> str:
-    """Where a request header is found in ``request.META`` (read directly: building
-    ``request.headers`` converts every header of the request)."""
-    return "HTTP_" + header.upper().replace("-", "_")
 
 
 def valid_request_id(value: str | None) -> str | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -16,9 +15,9 @@ from django.http import Http404
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.settings import api_settings as drf_settings
 
-from apierrors.conf import apierrors_settings
+from apierrors.core.entry import GENERIC_CODES
 from apierrors.core.exceptions import APIError, placeholder
-from apierrors.http.language import translations_of
+from apierrors.i18n import translations_of
 
 PathPart = str | int
 
@@ -189,8 +188,6 @@ def _drf_generic(exc: drf_exceptions.APIException) -> Problem:
     code = getattr(exc.detail, "code", None) if not isinstance(exc.detail, list | dict) else None
     code = code or type(exc).default_code
     if code == drf_exceptions.APIException.default_code:
-        from apierrors.catalog.store import GENERIC_CODES
-
         code = GENERIC_CODES.get(
             exc.status_code, "server_error" if exc.status_code >= 500 else "bad_request"
         )
@@ -352,18 +349,23 @@ BUILTIN_RESOLVERS: dict[type[BaseException], Resolver] = {
 }
 
 
-@functools.cache
-def exception_map() -> dict[type[BaseException], Resolver]:
-    """Built-in resolvers with the site's EXCEPTION_CODES on top, read once per settings."""
-    resolvers = dict(BUILTIN_RESOLVERS)
-    for exc_class, code in apierrors_settings.EXCEPTION_CODES.items():
-        resolvers[exc_class] = _code(code)
-    return resolvers
+def resolvers_with(codes: Mapping[type[BaseException], str]) -> dict[type[BaseException], Resolver]:
+    """The built-in resolvers with ``codes`` (exception class -> catalog code) on top."""
+    return {**BUILTIN_RESOLVERS, **{exc_class: _code(code) for exc_class, code in codes.items()}}
 
 
-def resolve(exc: BaseException) -> Problem:
-    """The Problem for ``exc``: the most specific class in its MRO that has a resolver wins."""
-    resolvers = exception_map()
+def resolve(
+    exc: BaseException,
+    resolvers: Mapping[type[BaseException], Resolver] = BUILTIN_RESOLVERS,
+    *,
+    camel_case_paths: bool = False,
+    max_param_length: int = 200,
+) -> Problem:
+    """The Problem for ``exc``: the most specific class in its MRO that has a resolver wins.
+
+    Field paths are written in camelCase when ``camel_case_paths``; echoed values are cut to
+    ``max_param_length`` characters.
+    """
     for klass in type(exc).__mro__:
         resolver = resolvers.get(klass)
         if resolver is not None:
@@ -371,13 +373,13 @@ def resolve(exc: BaseException) -> Problem:
             break
     else:
         problem = Problem(code="server_error", exc=exc)
-    problem.params = _capped(problem.params)
-    camel = apierrors_settings.CAMELCASE_FIELD_PATHS
+    problem.params = _capped(problem.params, max_param_length)
+    camel = camel_case_paths
     problem.field_errors = [
         replace(
             item,
             path=tuple(camel_case(part) for part in item.path) if camel else item.path,
-            parameters=_capped(item.parameters),
+            parameters=_capped(item.parameters, max_param_length),
         )
         if camel or item.parameters
         else item
@@ -396,9 +398,8 @@ def camel_case(part: PathPart) -> PathPart:
     return lead + head + "".join(word[:1].upper() + word[1:] for word in rest)
 
 
-def _capped(params: Mapping[str, Any]) -> dict[str, Any]:
+def _capped(params: Mapping[str, Any], limit: int) -> dict[str, Any]:
     """Echoed values are the raiser's input, often the client's: keep them short and plain."""
-    limit = apierrors_settings.MAX_PARAM_LENGTH
     capped: dict[str, Any] = {}
     for key, value in params.items():
         if not isinstance(value, bool | int | float | type(None)):

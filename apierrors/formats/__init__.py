@@ -6,10 +6,13 @@ import functools
 from collections.abc import Callable
 from typing import Any, Final, TypeVar
 
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
 from apierrors.conf import apierrors_settings
-from apierrors.formats.base import ClientError, Formatter, dotted_path, json_pointer
+from apierrors.core.error import ClientError
+from apierrors.formats.base import Formatter, dotted_path, json_pointer
 
 __all__ = [
     "FORMATS",
@@ -108,3 +111,9 @@ def format_name_for(path: str, view: Any = None, callback: Any = None) -> str:
 
 def formatter_for(path: str, view: Any = None, callback: Any = None) -> Formatter:
     return get_formatter(format_name_for(path, view, callback))
+
+
+@receiver(setting_changed)
+def _forget(*, setting: str, **kwargs: Any) -> None:
+    if setting == "APIERRORS":
+        get_formatter.cache_clear()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from apierrors.formats.base import ClientError, Formatter, dotted_path
+from apierrors.core.error import ClientError
+from apierrors.formats.base import Formatter, dotted_path
 
 
 class CatalogFormatter(Formatter):

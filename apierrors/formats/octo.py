@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
-from apierrors.formats.base import ClientError, Formatter, dotted_path
+from apierrors.core.error import ClientError
+from apierrors.formats.base import Formatter, dotted_path
 
 # Members of the envelope; a param of the same name is kept in the log, never sent over them.
 ENVELOPE: Final = frozenset({"error", "errorMessage", "errors"})

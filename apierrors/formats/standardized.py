@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from apierrors.formats.base import ClientError, Formatter, dotted_path
+from apierrors.core.error import ClientError
+from apierrors.formats.base import Formatter, dotted_path
 
 # What drf-standardized-errors answers for an exception it does not know (a crash).
 SERVER_ERROR_CODE: Final = "error"

@@ -7,8 +7,9 @@ from typing import Any
 
 from rest_framework.settings import api_settings as drf_settings
 
+from apierrors.core.error import ClientError
 from apierrors.core.resolve import FieldError, PathPart, Problem, camel_case
-from apierrors.formats.base import ClientError, Formatter, dotted_path
+from apierrors.formats.base import Formatter, dotted_path
 
 
 class StripeFormatter(Formatter):

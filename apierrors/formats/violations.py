@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from apierrors.core.error import ClientError
 from apierrors.core.exceptions import placeholder
-from apierrors.formats.base import ClientError, Formatter, dotted_path
+from apierrors.formats.base import Formatter, dotted_path
 
 
 class ViolationsFormatter(Formatter):

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any, Final, TypeVar
 
 from django.conf import settings
 from django.conf.urls.i18n import is_language_prefix_patterns_used
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+
+from apierrors.i18n import default_language, site_language, supported_languages
 
 T = TypeVar("T")
 
@@ -27,58 +30,6 @@ MAX_CODE_LENGTH: Final = 35
 _RANGE: Final = re.compile(
     r"\s*([a-z]{1,8}(?:-[a-z0-9]{1,8})*|\*)\s*(?:;\s*q\s*=\s*(0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?))?\s*"
 )
-
-
-@functools.cache
-def supported_languages() -> dict[str, str]:
-    """Lower-cased language code -> the code as the site spells it, in LANGUAGES order."""
-    return {code.lower(): code for code, _name in settings.LANGUAGES}
-
-
-def clear_caches() -> None:
-    """Receiver's part when LANGUAGES, LANGUAGE_CODE or LOCALE_PATHS change (see
-    conf.reload_settings)."""
-    for cached in (
-        supported_languages,
-        _match,
-        default_language,
-        _best,
-        _django_choice,
-        _site_choice,
-    ):
-        cached.cache_clear()
-    _translated.clear()
-    _translations.clear()
-
-
-@functools.lru_cache(maxsize=1024)
-def _match(code: str) -> str | None:
-    """The site language that serves ``code``: itself, else a shorter form of it (fr-ca -> fr),
-    else a regional form of its base (de -> de-at)."""
-    supported = supported_languages()
-    parts = code.lower().replace("_", "-").split("-")
-    for end in range(len(parts), 0, -1):
-        if (candidate := "-".join(parts[:end])) in supported:
-            return supported[candidate]
-    prefix = parts[0] + "-"
-    return next((site for lower, site in supported.items() if lower.startswith(prefix)), None)
-
-
-@functools.cache
-def default_language() -> str:
-    """LANGUAGE_CODE as the site spells it in LANGUAGES (the fallback of every negotiation)."""
-    return _match(settings.LANGUAGE_CODE) or next(iter(supported_languages().values()), "en")
-
-
-def fallback_chain(language: str) -> tuple[str, ...]:
-    """Where a text missing in ``language`` is looked for next: its base language when the site
-    has it (pt-br -> pt), then LANGUAGE_CODE."""
-    chain = [language]
-    base = _match(language.split("-")[0])
-    for candidate in (base, default_language()):
-        if candidate and candidate not in chain:
-            chain.append(candidate)
-    return tuple(chain)
 
 
 @functools.lru_cache(maxsize=512)
@@ -181,11 +132,11 @@ def _choice_inputs(request: HttpRequest, chosen: str) -> tuple[str, Any, str, st
 
 @functools.lru_cache(maxsize=1024)
 def _site_choice(chosen: str, urlconf: Any, cookie: str, header: str) -> str | None:
-    if not (matched := _match(chosen)):
+    if not (matched := site_language(chosen)):
         return None
     if is_language_prefix_patterns_used(urlconf)[0]:
         return matched
-    if cookie and _match(cookie) == matched:
+    if cookie and site_language(cookie) == matched:
         return matched
     if _django_choice(header) != matched:
         return matched
@@ -196,7 +147,7 @@ def _site_choice(chosen: str, urlconf: Any, cookie: str, header: str) -> str | N
 def _django_choice(header: str) -> str | None:
     """What LocaleMiddleware would choose from this header alone."""
     header_only: Any = SimpleNamespace(COOKIES={}, META={"HTTP_ACCEPT_LANGUAGE": header})
-    return _match(translation.get_language_from_request(header_only))
+    return site_language(translation.get_language_from_request(header_only))
 
 
 # Request attribute: the language the middleware negotiated and made active for the view.
@@ -220,54 +171,6 @@ def negotiate(request: HttpRequest | None) -> str:
     )
 
 
-def translated(text: Any, language: str) -> str:
-    """``str(text)`` in ``language``: a lazy text (DRF's default details) translated, else the
-    text itself. Translating a lazy text is a catalog lookup each time: remembered."""
-    if isinstance(text, str):
-        return text
-
-    def translate() -> str:
-        if translation.get_language() == language:
-            return str(text)
-        with translation.override(language):
-            return str(text)
-
-    return _remembered(_translated, (id(text), language), text, translate)
-
-
-def translations_of(text: Any) -> frozenset[str]:
-    """``text`` in each of the site's languages (and LANGUAGE_CODE), remembered per object."""
-    if isinstance(text, str):
-        return frozenset({text})
-
-    def in_each_language() -> frozenset[str]:
-        languages = {*supported_languages().values(), settings.LANGUAGE_CODE}
-        return frozenset(translated(text, language) for language in languages)
-
-    return _remembered(_translations, id(text), text, in_each_language)
-
-
-def _remembered(
-    store: dict[Any, tuple[Any, T]], key: Any, text: Any, compute: Callable[[], T]
-) -> T:
-    """``compute()`` for a lazy ``text``, remembered in ``store`` under ``key`` (built on its
-    id): the object is kept with the answer, so its id is not reused while remembered."""
-    hit = store.get(key)
-    if hit is not None and hit[0] is text:
-        return hit[1]
-    value = compute()
-    if len(store) >= MAX_TRANSLATED:
-        store.clear()
-    store[key] = (text, value)
-    return value
-
-
-# Most answers each of the two stores below remembers at once.
-MAX_TRANSLATED: Final = 1024
-_translated: dict[tuple[int, str], tuple[Any, str]] = {}
-_translations: dict[int, tuple[Any, frozenset[str]]] = {}
-
-
 def vary_on_language(response: HttpResponse) -> None:
     """``Vary: Accept-Language`` on a response whose language followed the header."""
     vary = response.headers.get("Vary")
@@ -277,23 +180,8 @@ def vary_on_language(response: HttpResponse) -> None:
         patch_vary_headers(response, ["Accept-Language"])
 
 
-def shipped_translation(msgid: str, language: str) -> str | None:
-    """``msgid`` in ``language`` from the gettext catalogs (the app's, the site's LOCALE_PATHS),
-    or None where none translates it. The default catalog is written in English."""
-    if not msgid:
-        return ""
-    with translation.override(language):
-        text = translation.gettext(msgid)
-    base = language.lower().split("-")[0]
-    if base == "en":
-        return text
-    if text == msgid:
-        return None
-    default = settings.LANGUAGE_CODE
-    if default.lower().split("-")[0] != base:
-        # Django answers a language it has no catalog for from LANGUAGE_CODE's catalog:
-        # that text is the fallback, not a translation into ``language``.
-        with translation.override(default):
-            if translation.gettext(msgid) == text:
-                return None
-    return text
+@receiver(setting_changed)
+def _forget(*, setting: str, **kwargs: Any) -> None:
+    if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"}:
+        for cached in (_best, _django_choice, _site_choice):
+            cached.cache_clear()

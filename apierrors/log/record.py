@@ -20,7 +20,6 @@ from django.utils.functional import empty
 
 from apierrors.catalog import drafts
 from apierrors.conf import apierrors_settings
-from apierrors.core import ids
 from apierrors.core.resolve import Problem
 from apierrors.formats import ClientError
 from apierrors.formats.base import body_text
@@ -113,7 +112,9 @@ def detail_key(error: ClientError, exc: BaseException | None) -> tuple[Any, ...]
     return (error.code, type(exc), *((f.f_code.co_filename, line) for f, line in frames))
 
 
-def head(error: ClientError, problem: Problem, request: Any) -> Record:
+def head(
+    error: ClientError, problem: Problem, request: Any, *, request_id_from_client: bool = False
+) -> Record:
     """What storm control decides on, cheap to make for every error; the light row is made of
     it. The path is the request's own: light_record() and build_record() redact it."""
     exc = problem.exc
@@ -126,6 +127,7 @@ def head(error: ClientError, problem: Problem, request: Any) -> Record:
         # One character more than the column: redact_text() then marks the cut.
         "path": safe_str(getattr(django_request, "path", "") or "")[: storm.MAX_PATH_LENGTH + 1],
         "language": column_text(error.language, 16),
+        "request_id_from_client": request_id_from_client,
         "exception_class": _class_path(exc) if exc is not None else "",
         "created_at": timezone.now(),
         # Not a column: what storm control calls the same error.
@@ -147,7 +149,6 @@ def light_record(first: Record, error: ClientError, request: Any) -> Record:
             query_string(django_request) if isinstance(django_request, HttpRequest) else ""
         ),
         "request_id": column_text(error.request_id, 128),
-        "request_id_from_client": ids.request_id_from_client(django_request, error.request_id),
         "user_pk": user_pk,
         "username": username,
         # Not a column: whether to create a draft catalog entry for an unknown code.

@@ -12,6 +12,8 @@ from typing import Any, Final
 from urllib.parse import unquote_plus
 
 from django.core.files.uploadedfile import UploadedFile
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
@@ -803,3 +805,9 @@ def query_string(request: HttpRequest) -> str:
     fields = parse_form(raw)
     as_lists = {key: value if isinstance(value, list) else [value] for key, value in fields.items()}
     return json.dumps(redact(as_lists, query=True), ensure_ascii=False)
+
+
+@receiver(setting_changed)
+def _forget(*, setting: str, **kwargs: Any) -> None:
+    if setting == "APIERRORS":
+        policy.cache_clear()

@@ -11,7 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
+from django.core.signals import setting_changed
 from django.db import connections
+from django.dispatch import receiver
 
 logger = logging.getLogger("apierrors.log")
 
@@ -445,3 +447,10 @@ def after_fork_in_child() -> None:
     global _writer, _writer_lock
     _writer = None
     _writer_lock = threading.Lock()
+
+
+@receiver(setting_changed)
+def _restart(*, setting: str, **kwargs: Any) -> None:
+    """The writer was sized from the old settings: store what it holds, start anew."""
+    if setting == "APIERRORS":
+        shutdown()

@@ -16,7 +16,9 @@ import apierrors.core.placeholders
 # The translated fields as 0001 created them; each language's column is the same field, nullable.
 TRANSLATED = {
     "title": models.CharField(
-        max_length=200, validators=[apierrors.core.placeholders.validate_template], verbose_name="title"
+        max_length=200,
+        validators=[apierrors.core.placeholders.validate_template],
+        verbose_name="title",
     ),
     "message": models.TextField(
         help_text="What the client is told. {name} is replaced by the error's param of that name.",

@@ -31,10 +31,11 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess witho
 
 from rest_framework.permissions import AllowAny
 
-from apierrors.catalog.store import LAST_RESORT, Entry, catalog, shipped_entry
+from apierrors.catalog.store import catalog, shipped_entry
+from apierrors.core.entry import LAST_RESORT, Entry
 from apierrors.core.resolve import FieldError
 from apierrors.formats import Formatter, format_name_for, get_formatter
-from apierrors.http.language import default_language
+from apierrors.i18n import default_language
 from apierrors.models import ErrorCode
 from apierrors.reference.page import example_error, format_label
 

@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from django.conf import settings
-from django.core.exceptions import DisallowedHost
 from django.db import DatabaseError
-from django.http import HttpRequest
-from django.urls import NoReverseMatch, get_script_prefix, reverse, set_script_prefix
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from apierrors.catalog.store import Entry, catalog, shipped_entry
+from apierrors.catalog.store import catalog, shipped_entry
 from apierrors.conf import apierrors_settings
+from apierrors.core.entry import Entry
+from apierrors.core.error import client_error
 from apierrors.core.resolve import FieldError
 from apierrors.formats import FORMATS, ClientError, Formatter, get_formatter
+from apierrors.http.doc_url import anchor, entry_doc_url, reference_url
 from apierrors.models import Category, ErrorCode
-
-# The URL name of the page in apierrors.urls, under its namespace.
-REFERENCE_URL_NAME: Final = "apierrors:reference"
 
 # Stand-ins for what only a real error has; fixed so the page is the same on each visit.
 EXAMPLE_ERROR_ID: Final = "01jcq4zs8v6w3n2k9d7x5m1r0a"
@@ -32,119 +28,6 @@ EXAMPLE_PATH: Final = "/api/example/"
 
 # Codes whose real answers carry field errors: their examples show one.
 FIELD_ERROR_CODES: Final = frozenset({"validation_error"})
-
-
-# doc_url ------------------------------------------------------------------------------------
-
-
-def reference_path(request: HttpRequest | None) -> str | None:
-    """Where apierrors.urls is mounted in the request's URLconf, or None."""
-    urlconf = getattr(request, "urlconf", None) or settings.ROOT_URLCONF
-    return _mounted_at(urlconf, _script_prefix(request))
-
-
-def _script_prefix(request: HttpRequest | None) -> str:
-    """The script prefix reverse() applies while ``request`` is served.
-
-    Django sets it from the request's own script name, the part of ``path`` before
-    ``path_info``: read off the request, since get_script_prefix() (a context-local) cost a
-    tenth of the doc_url.
-    """
-    path = getattr(request, "path", None)
-    path_info = getattr(request, "path_info", None)
-    if not isinstance(path, str) or not isinstance(path_info, str) or len(path) < len(path_info):
-        return get_script_prefix()
-    script_name = path[: len(path) - len(path_info)]
-    return script_name if script_name.endswith("/") else script_name + "/"
-
-
-@functools.lru_cache(maxsize=64)
-def _mounted_at(urlconf: Any, script_prefix: str) -> str | None:
-    # Asked on every error that links its entry: reversing (or failing to) each time cost a
-    # seventh of the handler's time (README, "Performance"). A URLconf's routes do not change
-    # while it is in use; ROOT_URLCONF and the script prefix are part of the key.
-    # reverse() prefixes the thread's script prefix: the request's own, while it is served.
-    previous = get_script_prefix()
-    set_script_prefix(script_prefix)
-    try:
-        return reverse(REFERENCE_URL_NAME, urlconf=urlconf)
-    except NoReverseMatch:
-        return None
-    finally:
-        set_script_prefix(previous)
-
-
-def reference_url(request: Any) -> str:
-    """The page's absolute URL: DOCS_URL, else the mounted page on the request's host, else ""."""
-    configured = apierrors_settings.DOCS_URL
-    if configured is not None:
-        return str(configured)
-    django_request = getattr(request, "_request", request)
-    if not isinstance(django_request, HttpRequest):
-        return ""
-    path = reference_path(django_request)
-    if path is None:
-        return ""
-    # What build_absolute_uri() reads, as the key of the answer it gave: validating the host
-    # and building the URL on every error cost a twentieth of the handler.
-    key = (path, *map(django_request.META.get, _host_meta_names()))
-    try:
-        return _absolute_urls[key]
-    except KeyError:
-        pass
-    try:
-        url = django_request.build_absolute_uri(path)
-    except DisallowedHost:
-        url = ""
-    if len(_absolute_urls) >= MAX_ABSOLUTE_URLS:
-        # Hosts are the clients' to write (ALLOWED_HOSTS = ["*"]): the memo stays bounded.
-        _absolute_urls.clear()
-    _absolute_urls[key] = url
-    return url
-
-
-# Most (path, host) answers remembered; the Host header is the client's.
-MAX_ABSOLUTE_URLS: Final = 256
-_absolute_urls: dict[tuple[Any, ...], str] = {}
-
-
-@functools.cache
-def _host_meta_names() -> tuple[str, ...]:
-    """The request META entries the scheme and host of an absolute URL are read from."""
-    names = ["wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT"]
-    if settings.USE_X_FORWARDED_HOST:
-        names.append("HTTP_X_FORWARDED_HOST")
-    if settings.USE_X_FORWARDED_PORT:
-        names.append("HTTP_X_FORWARDED_PORT")
-    if settings.SECURE_PROXY_SSL_HEADER:
-        names.append(settings.SECURE_PROXY_SSL_HEADER[0])
-    return tuple(names)
-
-
-def clear_caches() -> None:
-    """Receiver's part when settings change: hosts, proxies and URLconfs are read anew."""
-    _absolute_urls.clear()
-    _host_meta_names.cache_clear()
-    _mounted_at.cache_clear()
-
-
-def anchor(code: str) -> str:
-    """The fragment of a code on the page; codes are slugs, safe as they are."""
-    return code
-
-
-def entry_doc_url(entry: Entry, base: str) -> str:
-    """An entry's own doc_url, else its anchor on the page at ``base``; generic answers get none."""
-    if entry.doc_url or not entry.is_known or not base:
-        return entry.doc_url
-    return f"{base}#{anchor(entry.code)}"
-
-
-def doc_url_for(entry: Entry, request: Any) -> str:
-    """The doc_url the handler sends for ``entry``."""
-    if entry.doc_url or not entry.is_known:
-        return entry.doc_url
-    return entry_doc_url(entry, reference_url(request))
 
 
 # Formats ------------------------------------------------------------------------------------
@@ -189,34 +72,6 @@ class Example:
 def sample_field_errors() -> tuple[FieldError, ...]:
     """One field error, in the active language, as DRF writes it."""
     return (FieldError(("email",), "invalid", str(_("Enter a valid email address."))),)
-
-
-def client_error(
-    entry: Entry,
-    *,
-    error_id: str,
-    request_id: str,
-    instance: str,
-    doc_url: str = "",
-    field_errors: tuple[FieldError, ...] = (),
-) -> ClientError:
-    """What a client is sent for ``entry`` when no exception text applies."""
-    return ClientError(
-        code=entry.code,
-        status_code=entry.status_code,
-        category=entry.category,
-        title=entry.title,
-        message=entry.message,
-        action=entry.action,
-        is_public=entry.is_public,
-        is_retryable=entry.is_retryable,
-        doc_url=doc_url,
-        error_id=error_id,
-        request_id=request_id,
-        language=entry.language,
-        instance=instance,
-        field_errors=field_errors,
-    )
 
 
 def example_error(

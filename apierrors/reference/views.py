@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
+from apierrors import i18n
 from apierrors.conf import apierrors_settings
 from apierrors.http import language
 from apierrors.reference import page as reference
@@ -20,7 +21,7 @@ from apierrors.reference import page as reference
 def chosen_language(request: HttpRequest) -> str:
     """``?lang=`` when the site offers it (the switcher's links), else the negotiated language."""
     asked = request.GET.get("lang", "")
-    supported = language.supported_languages()
+    supported = i18n.supported_languages()
     return supported.get(asked.lower(), "") or language.negotiate(request)
 
 
