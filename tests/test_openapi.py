@@ -280,6 +280,7 @@ print("ok")
 """
 
 
+@pytest.mark.slow
 def test_the_app_works_unchanged_without_drf_spectacular():
     env = {
         key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "REDIS_URL"}
