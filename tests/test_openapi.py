@@ -316,6 +316,7 @@ def wsgi_app():
     request_finished.connect(close_old_connections)
 
 
+@pytest.mark.slow
 def test_every_response_matches_the_documented_schema(demo, wsgi_app):
     """Each operation of the demo, called with generated input, answers as documented.
 
