@@ -320,6 +320,7 @@ def import_in_a_bounded_process(path) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_a_yaml_alias_bomb_is_refused_at_its_first_anchor(tmp_path):
     path = tmp_path / "bomb.yaml"
     path.write_text(BILLION_LAUGHS, encoding="utf-8")

@@ -298,6 +298,7 @@ def admin_edit(base: str, pk: int, changes: dict[str, str]) -> None:
     )
 
 
+@pytest.mark.slow
 def test_an_admin_edit_reaches_both_workers_on_their_next_error(workers, tmp_path):
     database = tmp_path / "workers.sqlite3"
     answered: list[str] = []

@@ -280,6 +280,7 @@ print("ok")
 """
 
 
+@pytest.mark.slow
 def test_the_app_works_unchanged_without_drf_spectacular():
     env = {
         key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "REDIS_URL"}
@@ -315,6 +316,7 @@ def wsgi_app():
     request_finished.connect(close_old_connections)
 
 
+@pytest.mark.slow
 def test_every_response_matches_the_documented_schema(demo, wsgi_app):
     """Each operation of the demo, called with generated input, answers as documented.
 

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 
 
+@pytest.mark.slow
 def test_public_names_import_before_the_app_registry_is_ready():
     code = (
         "import apierrors, apierrors.core.exceptions\n"
@@ -32,6 +33,7 @@ def test_models_and_migrations_do_not_drift():
     assert "No changes detected" in out.getvalue()
 
 
+@pytest.mark.slow
 def test_the_wheel_carries_translations_templates_and_migrations(tmp_path):
     import zipfile
     from pathlib import Path

@@ -132,6 +132,7 @@ def unreachable_site(mode: str) -> dict:
     return json.loads(result.stdout)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("mode", "statuses"),
     [

@@ -34,7 +34,7 @@ import pytest
 
 from tests.ports import free_port
 
-pytestmark = pytest.mark.stops
+pytestmark = [pytest.mark.stops, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parent.parent
 # A range of its own: a port another test (or another run on this machine) serves is not ours.

@@ -47,6 +47,7 @@ def light_part(row: ErrorLog) -> dict:
     return {name: getattr(row, name) for name in LIGHT_EMPTY}
 
 
+@pytest.mark.slow
 def test_10000_identical_404s_keep_10000_rows_10_of_them_full():
     responses = unknown_url_burst(10_000, HTTP_X_REQUEST_ID="burst-1")
 

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 import polib
 import pytest
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 
 CATALOG_EN = "The Product ID was invalid or missing"

@@ -345,6 +345,7 @@ def test_unknown_code_creates_its_draft_from_the_thread(client, background):
     assert ErrorLog.objects.get(error_id=response["X-Error-Id"]).code == "no_such_code"
 
 
+@pytest.mark.slow
 def test_process_exit_stores_the_queue(tmp_path):
     database = tmp_path / "exit.sqlite3"
     script = textwrap.dedent(
