@@ -1376,12 +1376,12 @@ def test_a_users_own_format_by_dotted_path_as_the_readme_shows(client, settings)
     assert [m.id for m in run_checks() if m.id.startswith("apierrors.")] == []
 
 
-def test_the_readme_shows_the_tested_example_format():
+def test_the_formats_page_shows_the_tested_example_format():
     root = Path(__file__).resolve().parent.parent
     source = (root / "tests/testapp/formats.py").read_text(encoding="utf-8")
     code = source.split('"""', 2)[2].strip()  # without the module docstring
 
-    assert code in (root / "README.md").read_text(encoding="utf-8")
+    assert code in (root / "docs/formats.md").read_text(encoding="utf-8")
 
 
 # Headers ---------------------------------------------------------------------------------------
