@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from project.booking.models import Availability, Booking, Option, Product, Unit
 
-# Fixed ids, so the README's curl calls work on every machine.
+# Fixed ids, so the quickstart's curl calls (docs/quickstart.md) work on every machine.
 SOON_BOOKING = uuid.UUID("11111111-1111-4111-8111-111111111111")
 LATER_BOOKING = uuid.UUID("22222222-2222-4222-8222-222222222222")
 ADMIN_USERNAME = "admin"
