@@ -8,6 +8,7 @@ import pytest
 from django.core.checks import run_checks
 
 from apierrors.catalog import drafts
+from apierrors.conf import apierrors_settings
 from apierrors.models import ErrorCode
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.docs_urls")]
@@ -102,21 +103,51 @@ def test_no_draft_is_created_while_the_total_cap_of_drafts_wait(client, settings
 
 
 @pytest.mark.parametrize(
-    "change",
+    ("change", "expected"),
     [
-        {"CREATE_DRAFTS": "yes"},
-        {"DRAFT_LIMITS": 20},
-        {"DRAFT_LIMITS": {"per_hour": -1}},
-        {"DRAFT_LIMITS": {"per_day": 5}},
-        {"DRAFT_LIMITS": {"total": True}},
+        (
+            {"CREATE_DRAFTS": "yes"},
+            ("apierrors.E306", "APIERRORS['CREATE_DRAFTS'] = 'yes' is not True or False."),
+        ),
+        (
+            {"DRAFT_LIMITS": 20},
+            (
+                "apierrors.E306",
+                "APIERRORS['DRAFT_LIMITS'] = 20 is not a dict whose keys are among 'per_hour', "
+                "'total'.",
+            ),
+        ),
+        (
+            {"DRAFT_LIMITS": {"per_hour": -1}},
+            (
+                "apierrors.E306",
+                "APIERRORS['DRAFT_LIMITS']['per_hour'] = -1 is not a whole number of at least 0, "
+                "or None.",
+            ),
+        ),
+        (
+            {"DRAFT_LIMITS": {"total": True}},
+            (
+                "apierrors.E306",
+                "APIERRORS['DRAFT_LIMITS']['total'] = True is not a whole number of at least 0, "
+                "or None.",
+            ),
+        ),
+        (
+            {"DRAFT_LIMITS": {"per_day": 5}},
+            ("apierrors.W001", "APIERRORS['DRAFT_LIMITS'] has unknown keys: per_day."),
+        ),
     ],
 )
-def test_draft_settings_are_checked(settings, change):
+def test_draft_settings_are_checked(settings, change, expected):
     settings.APIERRORS = {**settings.APIERRORS, **change}
 
-    errors = [m for m in run_checks() if m.id == "apierrors.E306"]
+    found = [(m.id, m.msg) for m in run_checks() if m.id.startswith("apierrors.")]
 
-    assert [m.msg for m in errors] == [
-        "APIERRORS['CREATE_DRAFTS'] must be True or False, and APIERRORS['DRAFT_LIMITS'] a dict "
-        "whose 'per_hour' and 'total' are whole numbers of 0 or more, or None."
-    ]
+    assert found == [expected]
+
+
+def test_a_site_that_sets_one_draft_limit_keeps_the_other(settings):
+    settings.APIERRORS = {**settings.APIERRORS, "DRAFT_LIMITS": {"per_hour": 5}}
+
+    assert apierrors_settings.DRAFT_LIMITS == {"per_hour": 5, "total": 100}
