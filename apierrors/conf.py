@@ -32,7 +32,8 @@ DEFAULTS: Final[dict[str, Any]] = {
     # the answer is built; inside it elsewhere, which costs less.
     "ANSWER_AFTER_VIEW": "auto",
     # Create a draft catalog entry when a code is raised that the catalog does not know. Drafts
-    # stay off the public reference (page and JSON) until staff uncheck "draft".
+    # stay off the public reference (page and JSON) until staff uncheck "draft". A draft is
+    # written with the error's log row: none while LOG["ENABLED"] is False.
     "CREATE_DRAFTS": True,
     # At most "per_hour" new codes become drafts per process and hour, and no draft is created
     # while "total" drafts exist; past either, the code is answered with its status's generic

@@ -9,7 +9,7 @@ from django.core.checks import run_checks
 
 from apierrors.catalog import drafts
 from apierrors.conf import apierrors_settings
-from apierrors.models import ErrorCode
+from apierrors.models import ErrorCode, ErrorLog
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.docs_urls")]
 
@@ -37,14 +37,35 @@ def test_a_draft_stays_off_the_reference_until_staff_publish_it(client):
     assert 'id="upstream_said_no"' in page
 
 
-def test_create_drafts_false_creates_none_and_still_answers(client, settings):
+def test_create_drafts_false_creates_none_and_answers_the_same(client, settings):
+    def answer(response) -> tuple[int, dict]:
+        body = response.json()
+        return response.status_code, {
+            key: value for key, value in body.items() if key not in {"error_id", "request_id"}
+        }
+
     settings.APIERRORS = {**settings.APIERRORS, "CREATE_DRAFTS": False}
+    without = client.get("/api/t/echo-code/", {"code": "upstream_said_no"})
+    assert not ErrorCode.objects.filter(code="upstream_said_no").exists()
+    assert ErrorLog.objects.get(error_id=without["X-Error-Id"]).code == "upstream_said_no"
+
+    settings.APIERRORS = {**settings.APIERRORS, "CREATE_DRAFTS": True}
+    drafted = client.get("/api/t/echo-code/", {"code": "upstream_said_no"})
+    assert ErrorCode.objects.get(code="upstream_said_no").is_draft
+
+    assert answer(without) == answer(drafted)
+    assert answer(without)[1]["code"] == "upstream_said_no"
+    assert without["Content-Type"] == drafted["Content-Type"]
+
+
+def test_no_draft_is_created_while_the_log_is_off(client, settings):
+    settings.APIERRORS = {**settings.APIERRORS, "LOG": {"ENABLED": False}}
 
     response = client.get("/api/t/echo-code/", {"code": "upstream_said_no"})
 
     assert response.status_code == 500
-    assert response.json()["code"] == "upstream_said_no"
     assert not ErrorCode.objects.filter(code="upstream_said_no").exists()
+    assert not ErrorLog.objects.exists()
 
 
 def test_400_anonymous_codes_make_at_most_the_hourly_cap_of_drafts(client, caplog):
