@@ -563,7 +563,7 @@ def _redaction_messages() -> list[CheckMessage]:
 
     redact = apierrors_settings.declared("REDACT")
     if not isinstance(redact, dict):
-        return []  # reported with the other groups
+        return []  # reported by its rule
     messages: list[CheckMessage] = []
     keys = redact["KEYS"]
     if RULES[("REDACT", "KEYS")].valid(keys):  # else reported by its rule
