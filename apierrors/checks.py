@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
 
 from django.apps.config import AppConfig
 from django.conf import settings
@@ -12,7 +13,10 @@ from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
-from apierrors.conf import DEFAULTS, SETTING_NAME
+from apierrors.conf import DEFAULTS, GROUPS, apierrors_settings
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 
 class Codes:
@@ -22,6 +26,11 @@ class Codes:
     EXCEPTION_CODES = "apierrors.E004"
     API_PREFIXES = "apierrors.E005"
     APP_ORDER = "apierrors.E006"
+    # A flat key of 0.1.0 that moved into a group.
+    MOVED_SETTING = "apierrors.E007"
+    # LOG or REDACT not a dict (DRAFT_LIMITS and STORM keep the ids of their keys).
+    GROUP_TYPE = "apierrors.E008"
+    CACHE_ALIAS = "apierrors.E009"
     FORMAT_OPTIONS = "apierrors.E101"
     VIEW_FORMAT = "apierrors.E102"
     CAMELCASE_FIELD_PATHS = "apierrors.E103"
@@ -49,50 +58,42 @@ class Codes:
     LOG_BATCH_SIZE = "apierrors.E402"
     # apierrors.E403 was LOG_FLUSH_INTERVAL's, a setting no longer: not to be given again.
     LOG_QUEUE_SIZE = "apierrors.E404"
+    LOG_ENABLED = "apierrors.E405"
     LOG_SQLITE_LOCKING = "apierrors.W401"
     LOG_LOSSES = "apierrors.W402"
 
 
 class Messages:
     SETTINGS_TYPE = _("APIERRORS must be a dict.")
+    # A key's value of the wrong type or out of range; {expected} is one of the texts below.
+    INVALID = _("{path} = {value!r} is not {expected}.")
+    MOVED_SETTING = _("{old} is now {new}.")
     FORMAT = _("APIERRORS['FORMAT'] = {value!r} cannot be used: {reason}.")
     FORMAT_BY_PATH = _(
         "APIERRORS['FORMAT_BY_PATH'][{prefix!r}] = {value!r} cannot be used: {reason}."
     )
     EXCEPTION_CODES = _("APIERRORS['EXCEPTION_CODES'] key {value!r} cannot be used: {reason}.")
-    API_PREFIXES = _("APIERRORS['API_PREFIXES'] must be a list of paths starting with '/'.")
     APP_ORDER = _("'modeltranslation' must be in INSTALLED_APPS, before 'django.contrib.admin'.")
     FORMAT_OPTIONS = _("APIERRORS['FORMAT_OPTIONS'] cannot be used: {reason}.")
     VIEW_FORMAT = _("The error format {value!r} of view {view} cannot be used: {reason}.")
-    CAMELCASE_FIELD_PATHS = _("APIERRORS['CAMELCASE_FIELD_PATHS'] must be True or False.")
-    RETRY_AFTER = _("APIERRORS['RETRY_AFTER'] must be a whole number of seconds, 0 or more.")
     ANSWER_AFTER_VIEW = _("APIERRORS['ANSWER_AFTER_VIEW'] must be True, False or 'auto'.")
     FORMAT_BY_PATH_PREFIX = _(
         "APIERRORS['FORMAT_BY_PATH'] key {prefix!r} does not start with '/': no path matches it."
     )
-    UNKNOWN_SETTING = _("APIERRORS has unknown keys: {keys}.")
+    UNKNOWN_SETTING = _("{path} has unknown keys: {keys}.")
     HANDLER = _("DRF's EXCEPTION_HANDLER is not apierrors.handler.exception_handler.")
     MIDDLEWARE = _("apierrors.middleware.APIErrorsMiddleware is not in MIDDLEWARE.")
     MISSING_TRANSLATIONS = _(
         "The default error catalog lacks translations in active languages: {languages}."
     )
     MISSING_COUNT = _("{language} ({missing} of {total} texts)")
-    DOCS_URL = _("APIERRORS['DOCS_URL'] = {value!r} is not an absolute http(s) URL.")
-    SENTRY_EVENT_URL = _(
-        "APIERRORS['SENTRY_EVENT_URL'] = {value!r} has no {{event_id}} placeholder."
-    )
     SCHEMA_CLASS = _(
         "DRF's DEFAULT_SCHEMA_CLASS is drf-spectacular's, which documents no error responses."
     )
-    REDACT_KEYS = _("APIERRORS['REDACT_KEYS'] must be a list of non-empty strings.")
-    REDACT_SCANNERS = _("APIERRORS['REDACT_SCANNERS'] entry {value!r} cannot be used: {reason}.")
-    REDACT_PATTERNS = _("APIERRORS['REDACT_PATTERNS'] entry {value!r} is not a regex: {reason}.")
-    LIMIT = _("APIERRORS[{key!r}] = {value!r} must be a positive integer.")
-    STORM = _("APIERRORS[{key!r}] = {value!r} must be a positive number, or None to turn it off.")
-    REDACT_KEYS_WEAK = _("APIERRORS['REDACT_KEYS'] leaves out {keys}: their values will be stored.")
-    DRAFTS = _(
-        "APIERRORS['CREATE_DRAFTS'] must be True or False, and APIERRORS['DRAFT_LIMITS'] a dict "
-        "whose 'per_hour' and 'total' are whole numbers of 0 or more, or None."
+    REDACT_SCANNERS = _("APIERRORS['REDACT']['SCANNERS'] entry {value!r} cannot be used: {reason}.")
+    REDACT_PATTERNS = _("APIERRORS['REDACT']['PATTERNS'] entry {value!r} is not a regex: {reason}.")
+    REDACT_KEYS_WEAK = _(
+        "APIERRORS['REDACT']['KEYS'] leaves out {keys}: their values will be stored."
     )
     NOT_CALLABLE = _("it is not callable")
     # Why a value cannot be used, completing the messages above.
@@ -102,13 +103,21 @@ class Messages:
     NOT_AN_EXCEPTION = _("it is not an exception class")
     OPTIONS_NOT_A_DICT = _("it must be a dict of format -> options")
     FORMAT_OPTIONS_NOT_A_DICT = _("the options of {name!r} must be a dict")
-    LOG_MODE = _("APIERRORS['LOG_MODE'] = {value!r} is not 'auto', 'background' or 'sync'.")
-    LOG_BATCH_SIZE = _(
-        "APIERRORS['LOG_BATCH_SIZE'] = {value!r} is not a whole number of at least 1."
-    )
-    LOG_QUEUE_SIZE = _(
-        "APIERRORS['LOG_QUEUE_SIZE'] = {value!r} is not a whole number of at least LOG_BATCH_SIZE."
-    )
+    # What a key must hold, completing INVALID.
+    BOOLEAN = _("True or False")
+    WHOLE = _("a whole number of at least {minimum}")
+    WHOLE_OR_NONE = _("a whole number of at least {minimum}, or None")
+    SECONDS = _("a number of seconds above 0")
+    LIST = _("a list")
+    DICT = _("a dict")
+    GROUP = _("a dict whose keys are among {keys}")
+    PATHS = _("a list of paths starting with '/'")
+    NAMES = _("a list of non-empty strings")
+    CACHE_ALIAS = _("the alias of a cache in CACHES")
+    DOCS_URL = _("an absolute http(s) URL, None or ''")
+    SENTRY_EVENT_URL = _("'' or a URL with an {{event_id}} placeholder")
+    LOG_MODE = _("'auto', 'background' or 'sync'")
+    LOG_QUEUE_SIZE = _("a whole number of at least APIERRORS['LOG']['BATCH_SIZE'] ({minimum})")
     LOG_LOSSES = _(
         "The error log is missing records of this server process: {dropped} dropped because the "
         "log writer's queue was full, {given_up} written to Python logging instead."
@@ -121,6 +130,10 @@ class Messages:
 
 
 class Hints:
+    MOVED_SETTING = _(
+        "Set it in APIERRORS[{group!r}]: the keys of that dict that you leave out keep their "
+        "defaults."
+    )
     REDACT_SCANNERS = _(
         "Use built-in scanner names ({names}) or dotted paths to callables taking and returning "
         "a str."
@@ -174,11 +187,11 @@ class Hints:
     LOG_LOSSES = _(
         "The 'apierrors.log' logger's warnings name the first and last error_id dropped; its "
         "'not stored' lines hold the records written there, whole. A larger "
-        "APIERRORS['LOG_QUEUE_SIZE'] holds a longer outage or storm of the log database."
+        "APIERRORS['LOG']['QUEUE_SIZE'] holds a longer outage or storm of the log database."
     )
     LOG_SQLITE_LOCKING = _(
         "Set DATABASES[{alias!r}]['OPTIONS'] = {{'transaction_mode': 'IMMEDIATE', 'timeout': 20}} "
-        "(Django 5.1+), or APIERRORS['LOG_MODE'] = 'sync'."
+        "(Django 5.1+), or APIERRORS['LOG'] = {{'MODE': 'sync'}}."
     )
 
 
@@ -222,29 +235,196 @@ def _format_options_problems(options: Any) -> list[str]:
     return problems
 
 
+def _is_whole(value: Any, minimum: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """What one key must hold: the test of its value, and the id and words of its error."""
+
+    id: str
+    valid: Callable[[Any], bool]
+    expected: StrPromise
+    minimum: int = 0
+    hint: StrPromise | None = None
+
+
+def _whole(id: str, minimum: int, *, or_none: bool = False) -> Rule:
+    return Rule(
+        id,
+        lambda value: (or_none and value is None) or _is_whole(value, minimum),
+        Messages.WHOLE_OR_NONE if or_none else Messages.WHOLE,
+        minimum,
+    )
+
+
+def _instance(*types: type) -> Callable[[Any], bool]:
+    return lambda value: isinstance(value, types)
+
+
+def _list_of(valid: Callable[[Any], object]) -> Callable[[Any], bool]:
+    return lambda value: isinstance(value, list | tuple) and all(valid(item) for item in value)
+
+
+_is_bool, _is_list, _is_dict = _instance(bool), _instance(list, tuple), _instance(dict)
+
+
+# Every key's rule, by its path in APIERRORS; a group's own rule (that it is a dict) comes
+# before its keys'. FORMAT, FORMAT_OPTIONS and the entries of FORMAT_BY_PATH, EXCEPTION_CODES
+# and REDACT's lists need more than a look at the value: check_settings checks them too.
+RULES: Final[dict[tuple[str, ...], Rule]] = {
+    ("FORMAT_BY_PATH",): Rule(Codes.FORMAT_BY_PATH, _is_dict, Messages.DICT),
+    ("EXCEPTION_CODES",): Rule(
+        Codes.EXCEPTION_CODES, _is_dict, Messages.DICT, hint=Hints.EXCEPTION_CODES
+    ),
+    ("CAMELCASE_FIELD_PATHS",): Rule(Codes.CAMELCASE_FIELD_PATHS, _is_bool, Messages.BOOLEAN),
+    ("RETRY_AFTER",): _whole(Codes.RETRY_AFTER, 0),
+    ("API_PREFIXES",): Rule(
+        Codes.API_PREFIXES,
+        _list_of(lambda prefix: isinstance(prefix, str) and prefix.startswith("/")),
+        Messages.PATHS,
+    ),
+    ("CREATE_DRAFTS",): Rule(Codes.DRAFTS, _is_bool, Messages.BOOLEAN),
+    ("DRAFT_LIMITS",): Rule(Codes.DRAFTS, _is_dict, Messages.GROUP),
+    ("DRAFT_LIMITS", "per_hour"): _whole(Codes.DRAFTS, 0, or_none=True),
+    ("DRAFT_LIMITS", "total"): _whole(Codes.DRAFTS, 0, or_none=True),
+    ("CACHE_ALIAS",): Rule(
+        Codes.CACHE_ALIAS,
+        lambda value: isinstance(value, str) and value in settings.CACHES,
+        Messages.CACHE_ALIAS,
+    ),
+    ("MAX_PARAM_LENGTH",): _whole(Codes.LIMIT, 1),
+    ("DOCS_URL",): Rule(
+        Codes.DOCS_URL,
+        lambda value: (
+            value in (None, "")
+            or (isinstance(value, str) and value.startswith(("http://", "https://")))
+        ),
+        Messages.DOCS_URL,
+        hint=Hints.DOCS_URL,
+    ),
+    ("SENTRY_EVENT_URL",): Rule(
+        Codes.SENTRY_EVENT_URL,
+        lambda value: value == "" or (isinstance(value, str) and "{event_id}" in value),
+        Messages.SENTRY_EVENT_URL,
+        hint=Hints.SENTRY_EVENT_URL,
+    ),
+    ("REDACT",): Rule(Codes.GROUP_TYPE, _is_dict, Messages.GROUP),
+    ("REDACT", "KEYS"): Rule(
+        Codes.REDACT_KEYS, _list_of(lambda key: isinstance(key, str) and key), Messages.NAMES
+    ),
+    ("REDACT", "SCANNERS"): Rule(Codes.REDACT_SCANNERS, _is_list, Messages.LIST),
+    ("REDACT", "PATTERNS"): Rule(Codes.REDACT_PATTERNS, _is_list, Messages.LIST),
+    ("LOG",): Rule(Codes.GROUP_TYPE, _is_dict, Messages.GROUP),
+    ("LOG", "ENABLED"): Rule(Codes.LOG_ENABLED, _is_bool, Messages.BOOLEAN),
+    ("LOG", "MODE"): Rule(
+        Codes.LOG_MODE,
+        lambda value: value in ("auto", "background", "sync"),
+        Messages.LOG_MODE,
+        hint=Hints.LOG_MODE,
+    ),
+    ("LOG", "BATCH_SIZE"): _whole(Codes.LOG_BATCH_SIZE, 1),
+    ("LOG", "QUEUE_SIZE"): _whole(Codes.LOG_QUEUE_SIZE, 1),
+    **{
+        ("LOG", key): _whole(Codes.LIMIT, 1)
+        for key in ("MAX_DEPTH", "MAX_ITEMS", "MAX_TEXT", "MAX_BODY", "MAX_TRACEBACK")
+    },
+    ("LOG", "MAX_ROW_BYTES"): _whole(Codes.LIMIT, 1),
+    ("STORM",): Rule(Codes.STORM, _is_dict, Messages.GROUP),
+    ("STORM", "WINDOW"): Rule(
+        Codes.STORM,
+        lambda value: not _is_bool(value) and isinstance(value, int | float) and value > 0,
+        Messages.SECONDS,
+    ),
+    ("STORM", "PATH_LIMIT"): _whole(Codes.STORM, 1, or_none=True),
+    ("STORM", "CODE_LIMIT"): _whole(Codes.STORM, 1, or_none=True),
+}
+
+# Up to 0.1.0 each key of these groups was a flat key, <GROUP>_<KEY>: a site that still sets
+# one is told where it went.
+MOVED: Final = {
+    f"{group}_{key}": (group, key)
+    for group in ("REDACT", "LOG", "STORM")
+    for key in DEFAULTS[group]
+}
+
+
+def setting_path(*keys: str) -> str:
+    """``("LOG", "MODE")`` -> ``APIERRORS['LOG']['MODE']``, as a site writes it."""
+    return "APIERRORS" + "".join(f"[{key!r}]" for key in keys)
+
+
+def _invalid(
+    path: tuple[str, ...], value: Any, id: str, expected: str, hint: StrPromise | None = None
+) -> Error:
+    return Error(
+        Messages.INVALID.format(path=setting_path(*path), value=value, expected=expected),
+        hint=None if hint is None else str(hint),
+        id=id,
+    )
+
+
+def _unknown(path: tuple[str, ...], found: Any, known: Any) -> Warning | None:
+    unknown = sorted(str(key) for key in found if key not in known)
+    if not unknown:
+        return None
+    return Warning(
+        Messages.UNKNOWN_SETTING.format(path=setting_path(*path), keys=", ".join(unknown)),
+        hint=Hints.UNKNOWN_SETTING.format(keys=", ".join(sorted(known))),
+        id=Codes.UNKNOWN_SETTING,
+    )
+
+
+def _key_messages(user: dict[str, Any]) -> list[CheckMessage]:
+    """Keys moved or unknown (at the top and in groups), and every value against its rule."""
+    messages: list[CheckMessage] = [
+        Error(
+            Messages.MOVED_SETTING.format(old=setting_path(key), new=setting_path(*MOVED[key])),
+            hint=Hints.MOVED_SETTING.format(group=MOVED[key][0]),
+            id=Codes.MOVED_SETTING,
+        )
+        for key in sorted(set(user) & set(MOVED))
+    ]
+    unknown = _unknown((), set(user) - set(MOVED), DEFAULTS)
+    messages.extend([unknown] if unknown else [])
+    for group in sorted(GROUPS):
+        value = apierrors_settings.declared(group)
+        if isinstance(value, dict) and (unknown := _unknown((group,), value, DEFAULTS[group])):
+            messages.append(unknown)
+    for path, rule in RULES.items():
+        value = apierrors_settings.declared(path[0])
+        if len(path) == 2:
+            if not isinstance(value, dict):
+                continue  # reported by the group's own rule
+            value = value[path[1]]
+        if not rule.valid(value):
+            keys = ", ".join(repr(key) for key in DEFAULTS[path[0]]) if path[0] in GROUPS else ""
+            expected = rule.expected.format(minimum=rule.minimum, keys=keys)
+            messages.append(_invalid(path, value, rule.id, expected, rule.hint))
+    # The queue holds at least one batch.
+    log = apierrors_settings.declared("LOG")
+    sizes = (log["BATCH_SIZE"], log["QUEUE_SIZE"]) if isinstance(log, dict) else (1, 1)
+    if all(_is_whole(size, 1) for size in sizes) and sizes[1] < sizes[0]:
+        expected = Messages.LOG_QUEUE_SIZE.format(minimum=sizes[0])
+        messages.append(_invalid(("LOG", "QUEUE_SIZE"), sizes[1], Codes.LOG_QUEUE_SIZE, expected))
+    return messages
+
+
 @register(Tags.compatibility)
 def check_settings(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> Sequence[CheckMessage]:
     from apierrors.formats import FORMATS
 
-    user = getattr(settings, SETTING_NAME, {})
+    user = apierrors_settings.user_settings
     if not isinstance(user, dict):
         return [Error(str(Messages.SETTINGS_TYPE), id=Codes.SETTINGS_TYPE)]
-    messages: list[CheckMessage] = []
+    messages = _key_messages(user)
     names = ", ".join(sorted(FORMATS))
-    unknown = sorted(set(user) - set(DEFAULTS))
-    if unknown:
-        messages.append(
-            Warning(
-                Messages.UNKNOWN_SETTING.format(keys=", ".join(unknown)),
-                hint=Hints.UNKNOWN_SETTING.format(keys=", ".join(sorted(DEFAULTS))),
-                id=Codes.UNKNOWN_SETTING,
-            )
-        )
-    format_options = user.get("FORMAT_OPTIONS", {})
+    format_options = apierrors_settings.FORMAT_OPTIONS
     options_of = format_options if isinstance(format_options, dict) else {}
-    value = user.get("FORMAT", DEFAULTS["FORMAT"])
+    value = apierrors_settings.FORMAT
     if reason := _format_problem(value, options_of.get(value)):
         messages.append(
             Error(
@@ -253,10 +433,8 @@ def check_settings(
                 id=Codes.FORMAT,
             )
         )
-    by_path = user.get("FORMAT_BY_PATH", {})
-    if not isinstance(by_path, dict):
-        by_path = {"": by_path}
-    for prefix, value in by_path.items():
+    by_path = apierrors_settings.FORMAT_BY_PATH
+    for prefix, value in by_path.items() if isinstance(by_path, dict) else ():
         if isinstance(prefix, str) and not prefix.startswith("/"):
             messages.append(
                 Warning(
@@ -273,7 +451,8 @@ def check_settings(
                     id=Codes.FORMAT_BY_PATH,
                 )
             )
-    for path in user.get("EXCEPTION_CODES", {}):
+    codes = apierrors_settings.declared("EXCEPTION_CODES")
+    for path in codes if isinstance(codes, dict) else ():
         reason = None
         try:
             klass = import_string(path)
@@ -290,13 +469,7 @@ def check_settings(
                     id=Codes.EXCEPTION_CODES,
                 )
             )
-    messages.extend(_redaction_messages(user))
-    messages.extend(_limit_messages(user))
-    prefixes = user.get("API_PREFIXES", DEFAULTS["API_PREFIXES"])
-    if not isinstance(prefixes, list | tuple) or not all(
-        isinstance(prefix, str) and prefix.startswith("/") for prefix in prefixes
-    ):
-        messages.append(Error(str(Messages.API_PREFIXES), id=Codes.API_PREFIXES))
+    messages.extend(_redaction_messages())
     messages.extend(
         Error(
             Messages.FORMAT_OPTIONS.format(reason=reason),
@@ -305,11 +478,6 @@ def check_settings(
         )
         for reason in _format_options_problems(format_options)
     )
-    if not isinstance(user.get("CAMELCASE_FIELD_PATHS", False), bool):
-        messages.append(Error(str(Messages.CAMELCASE_FIELD_PATHS), id=Codes.CAMELCASE_FIELD_PATHS))
-    retry_after = user.get("RETRY_AFTER", DEFAULTS["RETRY_AFTER"])
-    if isinstance(retry_after, bool) or not isinstance(retry_after, int) or retry_after < 0:
-        messages.append(Error(str(Messages.RETRY_AFTER), id=Codes.RETRY_AFTER))
     answer_after_view = user.get("ANSWER_AFTER_VIEW", DEFAULTS["ANSWER_AFTER_VIEW"])
     if not (isinstance(answer_after_view, bool) or answer_after_view == "auto"):
         messages.append(Error(str(Messages.ANSWER_AFTER_VIEW), id=Codes.ANSWER_AFTER_VIEW))
@@ -342,8 +510,7 @@ def check_view_formats(
 
     from apierrors.formats import FORMATS, view_error_format
 
-    user = getattr(settings, SETTING_NAME, {})
-    options_of = user.get("FORMAT_OPTIONS", {}) if isinstance(user, dict) else {}
+    options_of = apierrors_settings.declared("FORMAT_OPTIONS")
     options_of = options_of if isinstance(options_of, dict) else {}
     try:
         patterns = get_resolver().url_patterns
@@ -374,16 +541,6 @@ def check_view_formats(
 
 # Names no site should stop redacting; leaving one out of REDACT_KEYS is warned about.
 ESSENTIAL_REDACT_KEYS = ("password", "secret", "token", "authorization", "cookie")
-LIMIT_KEYS = (
-    "MAX_PARAM_LENGTH",
-    "LOG_MAX_DEPTH",
-    "LOG_MAX_ITEMS",
-    "LOG_MAX_TEXT",
-    "LOG_MAX_BODY",
-    "LOG_MAX_TRACEBACK",
-    "LOG_MAX_ROW_BYTES",
-)
-STORM_KEYS = ("STORM_WINDOW", "STORM_PATH_LIMIT", "STORM_CODE_LIMIT")
 
 
 def _scanner_problem(value: Any) -> str | None:
@@ -400,14 +557,16 @@ def _scanner_problem(value: Any) -> str | None:
     return None if callable(scanner) else str(Messages.NOT_CALLABLE)
 
 
-def _redaction_messages(user: dict[str, Any]) -> list[CheckMessage]:
+def _redaction_messages() -> list[CheckMessage]:
+    """REDACT's scanners and patterns one by one, and the names its keys leave out."""
     from apierrors.log.redaction import SCANNERS
 
+    redact = apierrors_settings.declared("REDACT")
+    if not isinstance(redact, dict):
+        return []  # reported by its rule
     messages: list[CheckMessage] = []
-    keys = user.get("REDACT_KEYS", DEFAULTS["REDACT_KEYS"])
-    if not isinstance(keys, list | tuple) or not all(isinstance(k, str) and k for k in keys):
-        messages.append(Error(str(Messages.REDACT_KEYS), id=Codes.REDACT_KEYS))
-    else:
+    keys = redact["KEYS"]
+    if RULES[("REDACT", "KEYS")].valid(keys):  # else reported by its rule
         lowered = " ".join(key.lower().replace("-", "_") for key in keys)
         missing = [key for key in ESSENTIAL_REDACT_KEYS if key not in lowered]
         if missing:
@@ -418,8 +577,7 @@ def _redaction_messages(user: dict[str, Any]) -> list[CheckMessage]:
                     id=Codes.REDACT_KEYS_WEAK,
                 )
             )
-    scanners = user.get("REDACT_SCANNERS", DEFAULTS["REDACT_SCANNERS"])
-    for value in scanners if isinstance(scanners, list | tuple) else [scanners]:
+    for value in redact["SCANNERS"] if _is_list(redact["SCANNERS"]) else ():
         if reason := _scanner_problem(value):
             messages.append(
                 Error(
@@ -428,8 +586,7 @@ def _redaction_messages(user: dict[str, Any]) -> list[CheckMessage]:
                     id=Codes.REDACT_SCANNERS,
                 )
             )
-    patterns = user.get("REDACT_PATTERNS", DEFAULTS["REDACT_PATTERNS"])
-    for value in patterns if isinstance(patterns, list | tuple) else [patterns]:
+    for value in redact["PATTERNS"] if _is_list(redact["PATTERNS"]) else ():
         try:
             re.compile(value)
         except (re.error, TypeError) as exc:
@@ -439,29 +596,6 @@ def _redaction_messages(user: dict[str, Any]) -> list[CheckMessage]:
                     id=Codes.REDACT_PATTERNS,
                 )
             )
-    return messages
-
-
-def _limit_messages(user: dict[str, Any]) -> list[CheckMessage]:
-    messages: list[CheckMessage] = []
-    for key in LIMIT_KEYS:
-        value = user.get(key, DEFAULTS[key])
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            messages.append(Error(Messages.LIMIT.format(key=key, value=value), id=Codes.LIMIT))
-    for key in STORM_KEYS:
-        value = user.get(key, DEFAULTS[key])
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
-        ):
-            messages.append(Error(Messages.STORM.format(key=key, value=value), id=Codes.STORM))
-    limits = user.get("DRAFT_LIMITS", DEFAULTS["DRAFT_LIMITS"])
-    if (
-        not isinstance(user.get("CREATE_DRAFTS", True), bool)
-        or not isinstance(limits, dict)
-        or not set(limits) <= {"per_hour", "total"}
-        or not all(value is None or _is_count(value, 0) for value in limits.values())
-    ):
-        messages.append(Error(str(Messages.DRAFTS), id=Codes.DRAFTS))
     return messages
 
 
@@ -525,80 +659,29 @@ def check_catalog_translations(
 def check_docs(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> Sequence[CheckMessage]:
-    """The error reference, the Sentry link and the OpenAPI schema class."""
-    user = getattr(settings, SETTING_NAME, {})
-    if not isinstance(user, dict):
-        return []
-    messages: list[CheckMessage] = []
-    docs_url = user.get("DOCS_URL", DEFAULTS["DOCS_URL"])
-    if docs_url not in (None, "") and not (
-        isinstance(docs_url, str) and docs_url.startswith(("http://", "https://"))
-    ):
-        messages.append(
-            Error(
-                Messages.DOCS_URL.format(value=docs_url),
-                hint=str(Hints.DOCS_URL),
-                id=Codes.DOCS_URL,
-            )
-        )
-    sentry_url = user.get("SENTRY_EVENT_URL", DEFAULTS["SENTRY_EVENT_URL"])
-    if sentry_url and (not isinstance(sentry_url, str) or "{event_id}" not in sentry_url):
-        messages.append(
-            Error(
-                Messages.SENTRY_EVENT_URL.format(value=sentry_url),
-                hint=str(Hints.SENTRY_EVENT_URL),
-                id=Codes.SENTRY_EVENT_URL,
-            )
-        )
+    """The OpenAPI schema class (DOCS_URL and SENTRY_EVENT_URL have their rules)."""
     schema_class = getattr(settings, "REST_FRAMEWORK", {}).get("DEFAULT_SCHEMA_CLASS")
     if schema_class == "drf_spectacular.openapi.AutoSchema":
-        messages.append(
+        return [
             Warning(str(Messages.SCHEMA_CLASS), hint=str(Hints.SCHEMA_CLASS), id=Codes.SCHEMA_CLASS)
-        )
-    return messages
-
-
-def _is_count(value: Any, minimum: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+        ]
+    return []
 
 
 @register(Tags.compatibility)
 def check_log_writer(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> Sequence[CheckMessage]:
+    """A background writer on a SQLite database that locks (LOG's keys have their rules)."""
     from django.db import connections, router
 
     from apierrors.models import ErrorLog
 
-    user = getattr(settings, SETTING_NAME, {})
-    if not isinstance(user, dict):
+    log = apierrors_settings.declared("LOG")
+    if not isinstance(log, dict):
         return []  # reported by check_settings
-    value = {key: user.get(key, DEFAULTS[key]) for key in DEFAULTS if key.startswith("LOG_")}
     messages: list[CheckMessage] = []
-    if value["LOG_MODE"] not in {"auto", "background", "sync"}:
-        messages.append(
-            Error(
-                Messages.LOG_MODE.format(value=value["LOG_MODE"]),
-                hint=str(Hints.LOG_MODE),
-                id=Codes.LOG_MODE,
-            )
-        )
-    if not _is_count(value["LOG_BATCH_SIZE"], 1):
-        messages.append(
-            Error(
-                Messages.LOG_BATCH_SIZE.format(value=value["LOG_BATCH_SIZE"]),
-                id=Codes.LOG_BATCH_SIZE,
-            )
-        )
-    batch_size = value["LOG_BATCH_SIZE"] if _is_count(value["LOG_BATCH_SIZE"], 1) else 1
-    if not _is_count(value["LOG_QUEUE_SIZE"], batch_size):
-        messages.append(
-            Error(
-                Messages.LOG_QUEUE_SIZE.format(value=value["LOG_QUEUE_SIZE"]),
-                id=Codes.LOG_QUEUE_SIZE,
-            )
-        )
-    if value["LOG_MODE"] in {"auto", "background"} and value["LOG_ENABLED"]:
+    if log["MODE"] in ("auto", "background") and log["ENABLED"]:
         alias = router.db_for_write(ErrorLog)
         settings_dict = connections.settings.get(alias, {})
         is_sqlite = settings_dict.get("ENGINE", "").endswith("sqlite3")

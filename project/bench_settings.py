@@ -4,7 +4,7 @@ drf              DRF's default exception handler, no django-apierrors middleware
 standardized     drf-standardized-errors' handler, no django-apierrors middleware
 apierrors        django-apierrors, every error logged by the background writer (the default)
 apierrors-sync   django-apierrors, every error logged before the response leaves
-apierrors-nolog  django-apierrors with LOG_ENABLED off
+apierrors-nolog  django-apierrors with LOG["ENABLED"] off
 """
 
 from __future__ import annotations
@@ -37,10 +37,10 @@ elif BENCH_HANDLER == "standardized":
         "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     }
 elif BENCH_HANDLER == "apierrors":
-    APIERRORS = {**APIERRORS, "LOG_MODE": "background"}
+    APIERRORS = {**APIERRORS, "LOG": {"MODE": "background"}}
 elif BENCH_HANDLER == "apierrors-sync":
-    APIERRORS = {**APIERRORS, "LOG_MODE": "sync"}
+    APIERRORS = {**APIERRORS, "LOG": {"MODE": "sync"}}
 elif BENCH_HANDLER == "apierrors-nolog":
-    APIERRORS = {**APIERRORS, "LOG_ENABLED": False}
+    APIERRORS = {**APIERRORS, "LOG": {"ENABLED": False}}
 else:
     raise ImproperlyConfigured(f"Unknown APIERRORS_BENCH_HANDLER {BENCH_HANDLER!r}")

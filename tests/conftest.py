@@ -49,11 +49,7 @@ def _calm_storm():
 @pytest.fixture
 def no_storm(settings):
     """Storm limits off: for tests that send one request many times on purpose."""
-    settings.APIERRORS = {
-        **settings.APIERRORS,
-        "STORM_PATH_LIMIT": None,
-        "STORM_CODE_LIMIT": None,
-    }
+    settings.APIERRORS = {**settings.APIERRORS, "STORM": {"PATH_LIMIT": None, "CODE_LIMIT": None}}
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from tests.servers import LOGGING  # noqa: F401
 
 DEBUG = False
 # The test follows every error_id it got to its own row: storm control would count most of them.
-APIERRORS = {**APIERRORS, "STORM_PATH_LIMIT": None, "STORM_CODE_LIMIT": None}
+APIERRORS = {**APIERRORS, "STORM": {"PATH_LIMIT": None, "CODE_LIMIT": None}}
 MIDDLEWARE = [*MIDDLEWARE, "tests.servers.WorkerPidMiddleware"]
 CACHES = {
     "default": {

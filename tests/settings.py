@@ -95,7 +95,7 @@ APIERRORS = {
     "API_PREFIXES": ["/api/"],
     "EXCEPTION_CODES": {"tests.testapp.exceptions.UpstreamTimeout": "gateway_timeout"},
     # "auto" is "sync" in test runs already; the sites of tests/sites/ run outside one.
-    "LOG_MODE": "sync",
+    "LOG": {"MODE": "sync"},
 }
 
 DEMO_API_KEY = "demo-key-123"

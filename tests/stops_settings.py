@@ -17,9 +17,8 @@ DEBUG = False
 # Every error_id the test gets is followed to its own row: storm control would count most of them.
 APIERRORS = {
     **APIERRORS,
-    "STORM_PATH_LIMIT": None,
-    "STORM_CODE_LIMIT": None,
-    "LOG_MODE": "background",
+    "STORM": {"PATH_LIMIT": None, "CODE_LIMIT": None},
+    "LOG": {"MODE": "background"},
 }
 MIDDLEWARE = [*MIDDLEWARE, "tests.servers.WorkerPidMiddleware"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

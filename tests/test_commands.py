@@ -183,7 +183,7 @@ def test_lookup_of_an_unknown_error_id_says_when_it_was_issued():
 
 
 def test_lookup_of_a_light_row_prints_the_full_rows_detail_marked_as_such(client, settings):
-    settings.APIERRORS = {**settings.APIERRORS, "STORM_PATH_LIMIT": 1}
+    settings.APIERRORS = {**settings.APIERRORS, "STORM": {"PATH_LIMIT": 1}}
     full_id = client.get("/api/t/raise/crash/", HTTP_X_TRACE="first")["X-Error-Id"]
     light_id = client.get("/api/t/raise/crash/?page=2", HTTP_X_TRACE="second")["X-Error-Id"]
     light = ErrorLog.objects.get(error_id=light_id)
@@ -205,7 +205,7 @@ def test_lookup_of_a_light_row_prints_the_full_rows_detail_marked_as_such(client
 
 
 def test_lookup_of_a_light_row_whose_full_row_was_pruned(client, settings):
-    settings.APIERRORS = {**settings.APIERRORS, "STORM_PATH_LIMIT": 1}
+    settings.APIERRORS = {**settings.APIERRORS, "STORM": {"PATH_LIMIT": 1}}
     full_id = client.get("/api/t/raise/not_found/")["X-Error-Id"]
     light_id = client.get("/api/t/raise/not_found/")["X-Error-Id"]
     ErrorLog.objects.filter(error_id=full_id).delete()

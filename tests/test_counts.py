@@ -98,7 +98,7 @@ def test_prune_drops_the_counts_of_the_hours_it_emptied():
 @pytest.mark.django_db(transaction=True)
 def test_the_counts_include_the_background_writers_rows(admin_client, client, settings):
     sync_catalog()  # transactional tests before this one emptied the tables
-    settings.APIERRORS = {**settings.APIERRORS, "LOG_MODE": "background"}
+    settings.APIERRORS = {**settings.APIERRORS, "LOG": {"MODE": "background"}}
     try:
         for _ in range(4):
             client.get("/api/t/raise/api_error/")

@@ -8,7 +8,8 @@ import pytest
 from django.core.checks import run_checks
 
 from apierrors.catalog import drafts
-from apierrors.models import ErrorCode
+from apierrors.conf import apierrors_settings
+from apierrors.models import ErrorCode, ErrorLog
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.docs_urls")]
 
@@ -36,14 +37,35 @@ def test_a_draft_stays_off_the_reference_until_staff_publish_it(client):
     assert 'id="upstream_said_no"' in page
 
 
-def test_create_drafts_false_creates_none_and_still_answers(client, settings):
+def test_create_drafts_false_creates_none_and_answers_the_same(client, settings):
+    def answer(response) -> tuple[int, dict]:
+        body = response.json()
+        return response.status_code, {
+            key: value for key, value in body.items() if key not in {"error_id", "request_id"}
+        }
+
     settings.APIERRORS = {**settings.APIERRORS, "CREATE_DRAFTS": False}
+    without = client.get("/api/t/echo-code/", {"code": "upstream_said_no"})
+    assert not ErrorCode.objects.filter(code="upstream_said_no").exists()
+    assert ErrorLog.objects.get(error_id=without["X-Error-Id"]).code == "upstream_said_no"
+
+    settings.APIERRORS = {**settings.APIERRORS, "CREATE_DRAFTS": True}
+    drafted = client.get("/api/t/echo-code/", {"code": "upstream_said_no"})
+    assert ErrorCode.objects.get(code="upstream_said_no").is_draft
+
+    assert answer(without) == answer(drafted)
+    assert answer(without)[1]["code"] == "upstream_said_no"
+    assert without["Content-Type"] == drafted["Content-Type"]
+
+
+def test_no_draft_is_created_while_the_log_is_off(client, settings):
+    settings.APIERRORS = {**settings.APIERRORS, "LOG": {"ENABLED": False}}
 
     response = client.get("/api/t/echo-code/", {"code": "upstream_said_no"})
 
     assert response.status_code == 500
-    assert response.json()["code"] == "upstream_said_no"
     assert not ErrorCode.objects.filter(code="upstream_said_no").exists()
+    assert not ErrorLog.objects.exists()
 
 
 def test_400_anonymous_codes_make_at_most_the_hourly_cap_of_drafts(client, caplog):
@@ -102,21 +124,51 @@ def test_no_draft_is_created_while_the_total_cap_of_drafts_wait(client, settings
 
 
 @pytest.mark.parametrize(
-    "change",
+    ("change", "expected"),
     [
-        {"CREATE_DRAFTS": "yes"},
-        {"DRAFT_LIMITS": 20},
-        {"DRAFT_LIMITS": {"per_hour": -1}},
-        {"DRAFT_LIMITS": {"per_day": 5}},
-        {"DRAFT_LIMITS": {"total": True}},
+        (
+            {"CREATE_DRAFTS": "yes"},
+            ("apierrors.E306", "APIERRORS['CREATE_DRAFTS'] = 'yes' is not True or False."),
+        ),
+        (
+            {"DRAFT_LIMITS": 20},
+            (
+                "apierrors.E306",
+                "APIERRORS['DRAFT_LIMITS'] = 20 is not a dict whose keys are among 'per_hour', "
+                "'total'.",
+            ),
+        ),
+        (
+            {"DRAFT_LIMITS": {"per_hour": -1}},
+            (
+                "apierrors.E306",
+                "APIERRORS['DRAFT_LIMITS']['per_hour'] = -1 is not a whole number of at least 0, "
+                "or None.",
+            ),
+        ),
+        (
+            {"DRAFT_LIMITS": {"total": True}},
+            (
+                "apierrors.E306",
+                "APIERRORS['DRAFT_LIMITS']['total'] = True is not a whole number of at least 0, "
+                "or None.",
+            ),
+        ),
+        (
+            {"DRAFT_LIMITS": {"per_day": 5}},
+            ("apierrors.W001", "APIERRORS['DRAFT_LIMITS'] has unknown keys: per_day."),
+        ),
     ],
 )
-def test_draft_settings_are_checked(settings, change):
+def test_draft_settings_are_checked(settings, change, expected):
     settings.APIERRORS = {**settings.APIERRORS, **change}
 
-    errors = [m for m in run_checks() if m.id == "apierrors.E306"]
+    found = [(m.id, m.msg) for m in run_checks() if m.id.startswith("apierrors.")]
 
-    assert [m.msg for m in errors] == [
-        "APIERRORS['CREATE_DRAFTS'] must be True or False, and APIERRORS['DRAFT_LIMITS'] a dict "
-        "whose 'per_hour' and 'total' are whole numbers of 0 or more, or None."
-    ]
+    assert found == [expected]
+
+
+def test_a_site_that_sets_one_draft_limit_keeps_the_other(settings):
+    settings.APIERRORS = {**settings.APIERRORS, "DRAFT_LIMITS": {"per_hour": 5}}
+
+    assert apierrors_settings.DRAFT_LIMITS == {"per_hour": 5, "total": 100}

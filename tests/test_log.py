@@ -100,7 +100,7 @@ def test_error_ids_are_unguessable_and_sortable():
 
 @pytest.mark.django_db
 def test_logging_can_be_turned_off(client, settings):
-    settings.APIERRORS = {**settings.APIERRORS, "LOG_ENABLED": False}
+    settings.APIERRORS = {**settings.APIERRORS, "LOG": {"ENABLED": False}}
 
     response = client.get("/api/t/raise/not_found/")
 

@@ -45,7 +45,7 @@ def depth_of(value) -> int:
 
 
 def assert_cut_text(stored: str, char: str) -> None:
-    """Cut at LOG_MAX_TEXT (4096), less the trailing run of up to 128 token characters that a
+    """Cut at LOG["MAX_TEXT"] (4096), less the trailing run of up to 128 token characters that a
     cut may split (it could be half a secret)."""
     assert stored.endswith(TRUNCATED)
     kept = stored[: -len(TRUNCATED)]
@@ -333,12 +333,12 @@ def test_uploaded_files_are_kept_as_name_and_size():
 def test_the_caps_and_the_denylist_are_settings(settings):
     settings.APIERRORS = {
         **settings.APIERRORS,
-        "REDACT_KEYS": [*redaction.SENSITIVE_KEYS, "email"],
-        "REDACT_SCANNERS": ["jwt"],
-        "REDACT_PATTERNS": [r"ACCT-\d{6}"],
-        "LOG_MAX_DEPTH": 2,
-        "LOG_MAX_ITEMS": 3,
-        "LOG_MAX_TEXT": 20,
+        "REDACT": {
+            "KEYS": [*redaction.SENSITIVE_KEYS, "email"],
+            "SCANNERS": ["jwt"],
+            "PATTERNS": [r"ACCT-\d{6}"],
+        },
+        "LOG": {"MAX_DEPTH": 2, "MAX_ITEMS": 3, "MAX_TEXT": 20},
     }
 
     assert redact(
@@ -352,7 +352,7 @@ def test_the_caps_and_the_denylist_are_settings(settings):
     ) == {
         "contact_email": REDACTED,
         "ref": REDACTED,
-        "card": CARD,  # the card scanner is not among REDACT_SCANNERS here
+        "card": CARD,  # the card scanner is not among REDACT["SCANNERS"] here
         TRUNCATED: TRUNCATED,
     }
     # Cut at 20 characters: what is left of the token is dropped, not kept half.
@@ -629,17 +629,23 @@ def check_ids(settings, **values) -> list[str]:
 @pytest.mark.parametrize(
     ("values", "expected"),
     [
-        ({"REDACT_KEYS": "password"}, ["apierrors.E301"]),
-        ({"REDACT_KEYS": ["password", ""]}, ["apierrors.E301"]),
-        ({"REDACT_SCANNERS": ["jwt", "no_such_scanner"]}, ["apierrors.E302"]),
-        ({"REDACT_SCANNERS": ["apierrors.log.redaction.REDACTED"]}, ["apierrors.E302"]),
-        ({"REDACT_PATTERNS": ["(unclosed"]}, ["apierrors.E303"]),
-        ({"LOG_MAX_DEPTH": 0}, ["apierrors.E304"]),
-        ({"LOG_MAX_BODY": "64k"}, ["apierrors.E304"]),
+        ({"REDACT": {"KEYS": "password"}}, ["apierrors.E301"]),
+        ({"REDACT": {"KEYS": ["password", ""]}}, ["apierrors.E301"]),
+        ({"REDACT": {"SCANNERS": ["jwt", "no_such_scanner"]}}, ["apierrors.E302"]),
+        ({"REDACT": {"SCANNERS": ["apierrors.log.redaction.REDACTED"]}}, ["apierrors.E302"]),
+        ({"REDACT": {"SCANNERS": "jwt"}}, ["apierrors.E302"]),
+        ({"REDACT": {"PATTERNS": ["(unclosed"]}}, ["apierrors.E303"]),
+        ({"REDACT": {"PATTERNS": r"ACCT-\d+"}}, ["apierrors.E303"]),
+        ({"LOG": {"MAX_DEPTH": 0}}, ["apierrors.E304"]),
+        ({"LOG": {"MAX_BODY": "64k"}}, ["apierrors.E304"]),
+        ({"LOG": {"MAX_TRACEBACK": None}}, ["apierrors.E304"]),
+        ({"LOG": {"MAX_ROW_BYTES": True}}, ["apierrors.E304"]),
         ({"MAX_PARAM_LENGTH": -1}, ["apierrors.E304"]),
-        ({"STORM_WINDOW": 0}, ["apierrors.E305"]),
-        ({"STORM_PATH_LIMIT": "10"}, ["apierrors.E305"]),
-        ({"REDACT_KEYS": ["ssn"]}, ["apierrors.W301"]),
+        ({"STORM": {"WINDOW": 0}}, ["apierrors.E305"]),
+        ({"STORM": {"WINDOW": None}}, ["apierrors.E305"]),
+        ({"STORM": {"PATH_LIMIT": "10"}}, ["apierrors.E305"]),
+        ({"STORM": {"CODE_LIMIT": 2.5}}, ["apierrors.E305"]),
+        ({"REDACT": {"KEYS": ["ssn"]}}, ["apierrors.W301"]),
     ],
 )
 def test_redaction_and_limit_settings_are_checked(settings, values, expected):
@@ -650,11 +656,12 @@ def test_valid_redaction_settings_pass_the_checks(settings):
     assert (
         check_ids(
             settings,
-            REDACT_KEYS=[*redaction.SENSITIVE_KEYS, "ssn"],
-            REDACT_SCANNERS=["jwt", "apierrors.log.redaction.scan_jwts"],
-            REDACT_PATTERNS=[r"ACCT-\d+"],
-            STORM_PATH_LIMIT=None,
-            STORM_WINDOW=0.5,
+            REDACT={
+                "KEYS": [*redaction.SENSITIVE_KEYS, "ssn"],
+                "SCANNERS": ["jwt", "apierrors.log.redaction.scan_jwts"],
+                "PATTERNS": [r"ACCT-\d+"],
+            },
+            STORM={"PATH_LIMIT": None, "WINDOW": 0.5},
         )
         == []
     )

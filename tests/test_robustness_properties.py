@@ -39,7 +39,7 @@ from tests.testapp import views
 PUBLIC_CODES = sorted(entry["code"] for entry in DEFAULT_ENTRIES if entry["is_public"])
 PRIVATE_CODES = sorted(entry["code"] for entry in DEFAULT_ENTRIES if not entry["is_public"])
 # Denylisted names matched anywhere in a name, and everywhere (not "?name", query only).
-SENSITIVE = [key for key in DEFAULTS["REDACT_KEYS"] if not key.startswith("?")]
+SENSITIVE = [key for key in DEFAULTS["REDACT"]["KEYS"] if not key.startswith("?")]
 
 
 # Secrets --------------------------------------------------------------------------------------
@@ -102,7 +102,7 @@ def sensitive_name(draw) -> str:
 
 
 safe_names = st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=8).filter(
-    lambda name: not any(key.lstrip("?") in name for key in DEFAULTS["REDACT_KEYS"])
+    lambda name: not any(key.lstrip("?") in name for key in DEFAULTS["REDACT"]["KEYS"])
 )
 # Any character a client can send, NUL and other controls included.
 safe_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=30)

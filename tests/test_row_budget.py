@@ -1,5 +1,5 @@
-"""What one hostile request can store: a row within LOG_MAX_ROW_BYTES, saying what was cut; and
-where its request id came from, so that a borrowed id is seen for what it is."""
+"""What one hostile request can store: a row within LOG["MAX_ROW_BYTES"], saying what was cut;
+and where its request id came from, so that a borrowed id is seen for what it is."""
 
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ def test_one_hostile_request_stores_a_row_within_its_byte_budget(client, admin_c
 
 
 def test_the_budget_is_a_setting_and_a_small_row_is_never_cut(client, settings):
-    settings.APIERRORS = {**settings.APIERRORS, "LOG_MAX_ROW_BYTES": 4_000}
+    settings.APIERRORS = {**settings.APIERRORS, "LOG": {"MAX_ROW_BYTES": 4_000}}
 
     small = client.get("/api/t/raise/not_found/")
     big = hostile_request(client)
@@ -100,8 +100,8 @@ def test_the_budget_is_a_setting_and_a_small_row_is_never_cut(client, settings):
 def test_a_light_row_with_a_huge_query_fits_too(client, settings):
     settings.APIERRORS = {
         **settings.APIERRORS,
-        "STORM_PATH_LIMIT": 1,
-        "LOG_MAX_ROW_BYTES": 2_000,
+        "STORM": {"PATH_LIMIT": 1},
+        "LOG": {"MAX_ROW_BYTES": 2_000},
     }
     client.get("/api/t/raise/not_found/")
 
@@ -140,7 +140,7 @@ def test_a_borrowed_request_id_is_shown_as_the_clients(client, admin_client):
 
 
 def test_a_traceback_cut_keeps_its_end(client, settings):
-    settings.APIERRORS = {**settings.APIERRORS, "LOG_MAX_ROW_BYTES": 600}
+    settings.APIERRORS = {**settings.APIERRORS, "LOG": {"MAX_ROW_BYTES": 600}}
 
     response = hostile_request(client)
 

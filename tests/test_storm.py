@@ -83,7 +83,7 @@ def test_a_bot_walking_404s_keeps_a_row_per_path_and_100_full_ones():
 
 
 def test_an_error_that_fails_another_way_keeps_its_detail_past_the_limit(client, settings):
-    settings.APIERRORS = {**settings.APIERRORS, "STORM_CODE_LIMIT": 2, "STORM_PATH_LIMIT": None}
+    settings.APIERRORS = {**settings.APIERRORS, "STORM": {"CODE_LIMIT": 2, "PATH_LIMIT": None}}
 
     first = [client.get("/api/t/raise/not_found/") for _ in range(3)]
     # Same code, another exception class and traceback: the first of its kind is kept whole.
@@ -101,7 +101,7 @@ def test_an_error_that_fails_another_way_keeps_its_detail_past_the_limit(client,
 
 
 def test_windows_reopen_and_codes_are_limited_apart(settings):
-    settings.APIERRORS = {**settings.APIERRORS, "STORM_PATH_LIMIT": 2, "STORM_WINDOW": 10}
+    settings.APIERRORS = {**settings.APIERRORS, "STORM": {"PATH_LIMIT": 2, "WINDOW": 10}}
     gate = storm.Storm()
 
     def head(code, path="/p/"):
@@ -128,7 +128,7 @@ def test_windows_reopen_and_codes_are_limited_apart(settings):
 
 
 def test_the_latest_full_row_is_the_one_pointed_to(settings):
-    settings.APIERRORS = {**settings.APIERRORS, "STORM_PATH_LIMIT": 1, "STORM_WINDOW": 10}
+    settings.APIERRORS = {**settings.APIERRORS, "STORM": {"PATH_LIMIT": 1, "WINDOW": 10}}
     gate = storm.Storm()
 
     def head():
@@ -161,11 +161,7 @@ def test_light_rows_are_logged_at_debug_with_their_error_id(caplog):
 
 
 def test_storm_limits_can_be_turned_off(settings):
-    settings.APIERRORS = {
-        **settings.APIERRORS,
-        "STORM_PATH_LIMIT": None,
-        "STORM_CODE_LIMIT": None,
-    }
+    settings.APIERRORS = {**settings.APIERRORS, "STORM": {"PATH_LIMIT": None, "CODE_LIMIT": None}}
 
     responses = unknown_url_burst(50)
 
@@ -187,7 +183,7 @@ def test_a_light_row_keeps_no_secret_of_its_path_or_query():
 
 
 def test_the_record_page_of_a_light_row_shows_the_full_rows_detail(admin_client, client, settings):
-    settings.APIERRORS = {**settings.APIERRORS, "STORM_PATH_LIMIT": 1}
+    settings.APIERRORS = {**settings.APIERRORS, "STORM": {"PATH_LIMIT": 1}}
     full_response = client.get("/api/t/raise/crash/", HTTP_X_TRACE="first-request")
     light_response = client.get("/api/t/raise/crash/?page=2", HTTP_X_TRACE="second-request")
     full = ErrorLog.objects.get(error_id=full_response["X-Error-Id"])
@@ -215,7 +211,7 @@ def test_the_record_page_of_a_light_row_shows_the_full_rows_detail(admin_client,
 
 
 def test_a_light_row_whose_full_row_was_pruned_says_so(admin_client, client, settings):
-    settings.APIERRORS = {**settings.APIERRORS, "STORM_PATH_LIMIT": 1}
+    settings.APIERRORS = {**settings.APIERRORS, "STORM": {"PATH_LIMIT": 1}}
     full_id = client.get("/api/t/raise/not_found/")["X-Error-Id"]
     light_id = client.get("/api/t/raise/not_found/")["X-Error-Id"]
     ErrorLog.objects.filter(error_id=full_id).delete()

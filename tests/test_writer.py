@@ -34,7 +34,7 @@ def background(settings) -> Iterator[Callable[..., None]]:
     """Background mode; call the fixture's value to change the writer's sizes."""
 
     def configure(**keys: Any) -> None:
-        settings.APIERRORS = {**settings.APIERRORS, "LOG_MODE": "background", **keys}
+        settings.APIERRORS = {**settings.APIERRORS, "LOG": {"MODE": "background", **keys}}
 
     configure()
     sync_catalog()  # transactional tests before this one emptied the tables
@@ -107,7 +107,7 @@ def test_row_outlives_the_views_rollback_without_the_middleware(client, backgrou
 
 
 def test_a_burst_from_several_threads_reaches_the_database_in_batches(background):
-    background(LOG_BATCH_SIZE=100, LOG_QUEUE_SIZE=10_000)
+    background(BATCH_SIZE=100, QUEUE_SIZE=10_000)
     bursts = [[new_record() for _ in range(2_500)] for _ in range(4)]
 
     def send(burst: list[dict[str, Any]]) -> None:
@@ -131,7 +131,7 @@ def test_a_burst_from_several_threads_reaches_the_database_in_batches(background
 
 
 def test_a_lone_record_is_stored_without_a_flush(background):
-    background(LOG_BATCH_SIZE=100)
+    background(BATCH_SIZE=100)
     item = new_record()
 
     log.write([item])
@@ -324,7 +324,7 @@ def test_copy_and_insert_store_the_same_values(background):
 
 
 def test_shutdown_stores_what_waits_and_ends_the_thread(background):
-    background(LOG_BATCH_SIZE=100)
+    background(BATCH_SIZE=100)
     log.write([new_record() for _ in range(42)])
     thread = writer.get_writer()._thread
     assert thread is not None
@@ -359,7 +359,7 @@ def test_process_exit_stores_the_queue(tmp_path):
             DATABASES={{"default": {{"ENGINE": "django.db.backends.sqlite3",
                                      "NAME": {str(database)!r}}}}},
             USE_TZ=True,
-            APIERRORS={{"LOG_MODE": "background"}},
+            APIERRORS={{"LOG": {{"MODE": "background"}}}},
         )
         django.setup()
         from django.db import connection
@@ -387,7 +387,7 @@ def test_process_exit_stores_the_queue(tmp_path):
 
 
 def test_staff_see_what_the_log_lost_on_the_admin_index_and_in_the_checks(admin_client, background):
-    background(LOG_BATCH_SIZE=1, LOG_QUEUE_SIZE=1)
+    background(BATCH_SIZE=1, QUEUE_SIZE=1)
     notice = (
         "The error log is missing records of this server process: 4 dropped because the log "
         "writer's queue was full, 0 written to Python logging instead."
@@ -406,11 +406,13 @@ def test_staff_see_what_the_log_lost_on_the_admin_index_and_in_the_checks(admin_
 @pytest.mark.parametrize(
     ("keys", "expected"),
     [
-        ({"LOG_MODE": "later"}, ["apierrors.E401"]),
-        ({"LOG_BATCH_SIZE": 0}, ["apierrors.E402"]),
-        ({"LOG_BATCH_SIZE": "100"}, ["apierrors.E402"]),
-        ({"LOG_QUEUE_SIZE": 50}, ["apierrors.E404"]),
-        ({"LOG_QUEUE_SIZE": 100, "LOG_BATCH_SIZE": 100}, []),
+        ({"LOG": {"MODE": "later"}}, ["apierrors.E401"]),
+        ({"LOG": {"BATCH_SIZE": 0}}, ["apierrors.E402"]),
+        ({"LOG": {"BATCH_SIZE": "100"}}, ["apierrors.E402"]),
+        ({"LOG": {"QUEUE_SIZE": 50}}, ["apierrors.E404"]),
+        ({"LOG": {"QUEUE_SIZE": 0}}, ["apierrors.E404"]),
+        ({"LOG": {"QUEUE_SIZE": 100, "BATCH_SIZE": 100}}, []),
+        ({"LOG": {"ENABLED": "no"}}, ["apierrors.E405"]),
         # A setting of earlier versions: the writer stores at once now.
         ({"LOG_FLUSH_INTERVAL": 1.0}, ["apierrors.W001"]),
     ],
@@ -435,7 +437,7 @@ def test_bad_writer_settings_are_reported(settings, keys, expected):
     ],
 )
 def test_background_mode_on_sqlite_is_checked(settings, database, expected):
-    settings.APIERRORS = {**settings.APIERRORS, "LOG_MODE": "background"}
+    settings.APIERRORS = {**settings.APIERRORS, "LOG": {"MODE": "background"}}
     original = connections.settings[DEFAULT_DB_ALIAS]
     connections.settings[DEFAULT_DB_ALIAS] = {
         **original,
@@ -454,7 +456,7 @@ def test_background_mode_on_sqlite_is_checked(settings, database, expected):
 def test_auto_mode_is_sync_in_a_test_run_and_background_elsewhere(settings, monkeypatch):
     from django.core import mail
 
-    settings.APIERRORS = {**settings.APIERRORS, "LOG_MODE": "auto"}
+    settings.APIERRORS = {**settings.APIERRORS, "LOG": {"MODE": "auto"}}
     assert log.log_mode() == "sync"  # pytest-django set up Django's test environment
 
     monkeypatch.delattr(mail, "outbox")  # as in a server process

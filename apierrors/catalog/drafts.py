@@ -37,7 +37,7 @@ class DraftGate:
         """Whether ``code``, unknown to the catalog, may become a draft now."""
         if not apierrors_settings.CREATE_DRAFTS:
             return False
-        per_hour = apierrors_settings.DRAFT_LIMITS.get("per_hour", 20)
+        per_hour = apierrors_settings.DRAFT_LIMITS["per_hour"]
         now = time.monotonic() if now is None else now
         closed = None
         with self._lock:

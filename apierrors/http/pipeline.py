@@ -226,7 +226,7 @@ class ErrorHandler:
             # Python logging instead. Nothing after this point queries that connection.
             self.rollback()
             self.rolled_back = True
-        if not apierrors_settings.LOG_ENABLED:
+        if not apierrors_settings.LOG["ENABLED"]:
             return
         # The rest waits until the view returned, outside its transaction (log.after_response).
         log.after_response(
@@ -493,7 +493,7 @@ def last_resort(handler: ErrorHandler, failure: BaseException) -> HttpResponse:
             "failed with:\n%s",
             error_id,
             redact_text(f"{type(handler.exc).__name__}: {safe_str(handler.exc)}"),
-            redact_text(_format(failure), apierrors_settings.LOG_MAX_TRACEBACK, keep="tail"),
+            redact_text(_format(failure), apierrors_settings.LOG["MAX_TRACEBACK"], keep="tail"),
             extra={"error_id": error_id},
         )
     except Exception:
@@ -529,7 +529,7 @@ def _last_resort_record(handler: ErrorHandler, failure: BaseException, request_i
     item = log.build_record(problem, error, {"error_id": handler.error_id}, handler.request)
     item["traceback"] = redact_text(
         item["traceback"] + "\nThe error handler then failed:\n" + _format(failure),
-        apierrors_settings.LOG_MAX_TRACEBACK,
+        apierrors_settings.LOG["MAX_TRACEBACK"],
         keep="tail",
     )
     log.record(item, handler.request)

@@ -99,7 +99,7 @@ def _traceback(exc: BaseException) -> str:
         text = format_traceback(exc)
     except Exception:
         text = f"{_class_path(exc)}: {safe_str(exc)}"
-    return redact_text(text, apierrors_settings.LOG_MAX_TRACEBACK, keep="tail")
+    return redact_text(text, apierrors_settings.LOG["MAX_TRACEBACK"], keep="tail")
 
 
 def detail_key(error: ClientError, exc: BaseException | None) -> tuple[Any, ...]:
@@ -181,7 +181,7 @@ def build_record(
         "field_errors": redact(
             [
                 {"path": list(item.path), "code": item.code, "message": item.message}
-                for item in problem.field_errors[: apierrors_settings.LOG_MAX_ITEMS]
+                for item in problem.field_errors[: apierrors_settings.LOG["MAX_ITEMS"]]
             ]
         ),
         "request_headers": {},
@@ -200,7 +200,7 @@ def build_record(
 
 def record(first: Record, request: Any) -> None:
     """Write a record once the view returned (see after_response)."""
-    if not apierrors_settings.LOG_ENABLED:
+    if not apierrors_settings.LOG["ENABLED"]:
         return
     after_response(request, partial(write, [fit(first)]))
 
@@ -218,7 +218,7 @@ def keep(first: Record, build: Callable[[], Record], light: Callable[[], Record]
     write([fit(item)])
 
 
-# What gives way first when a row is over LOG_MAX_ROW_BYTES: least useful to support first.
+# What gives way first when a row is over LOG["MAX_ROW_BYTES"]: least useful to support first.
 CUT_ORDER: Final = (
     "request_body",
     "request_headers",
@@ -254,9 +254,9 @@ def _shrunk(name: str, value: Any, room: int) -> Any:
 
 
 def fit(record: Record) -> Record:
-    """The row within LOG_MAX_ROW_BYTES: parts give way in CUT_ORDER until it fits, and its
+    """The row within LOG["MAX_ROW_BYTES"]: parts give way in CUT_ORDER until it fits, and its
     ``cut`` column names each part cut with its size before."""
-    budget = apierrors_settings.LOG_MAX_ROW_BYTES
+    budget = apierrors_settings.LOG["MAX_ROW_BYTES"]
     sizes = {name: _size(record[name]) for name in CUT_ORDER if name in record}
     total = sum(sizes.values())
     if total <= budget:
@@ -322,8 +322,8 @@ def write(records: list[dict[str, Any]]) -> None:
 
 
 def log_mode() -> str:
-    """LOG_MODE, "auto" resolved: a test reads its rows right after the response."""
-    mode = str(apierrors_settings.LOG_MODE)
+    """LOG["MODE"], "auto" resolved: a test reads its rows right after the response."""
+    mode = str(apierrors_settings.LOG["MODE"])
     if mode == "auto":
         # setup_test_environment() gives django.core.mail an outbox; teardown removes it.
         return "sync" if hasattr(mail, "outbox") else "background"

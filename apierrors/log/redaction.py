@@ -24,9 +24,9 @@ REDACTED: Final = "[redacted]"
 TRUNCATED: Final = "[truncated]"
 
 # The shipped denylist of header, query, body and param names whose values are never stored
-# (how a name matches: Names). APIERRORS["REDACT_KEYS"] replaces it; extend it with
+# (how a name matches: Names). APIERRORS["REDACT"]["KEYS"] replaces it; extend it with
 # [*SENSITIVE_KEYS, "email"].
-SENSITIVE_KEYS: Final = tuple(DEFAULTS["REDACT_KEYS"])
+SENSITIVE_KEYS: Final = tuple(DEFAULTS["REDACT"]["KEYS"])
 
 Scanner = Callable[[str], str]
 
@@ -144,7 +144,7 @@ _HINTS: Final[dict[str, str]] = {
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """The documented caps (README, "What the log keeps"); APIERRORS keys LOG_MAX_*."""
+    """The documented caps (README, "What the log keeps"); APIERRORS["LOG"]'s MAX_* keys."""
 
     depth: int
     items: int
@@ -176,7 +176,7 @@ def normalize_name(name: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Names:
-    """REDACT_KEYS compiled. Each entry and each name are compared lower-cased with their
+    """REDACT["KEYS"] compiled. Each entry and each name are compared lower-cased with their
     separators dropped, so ``private_key`` also matches ``privateKey`` and ``PRIVATE-KEY``:
 
     * an entry of five characters or more matches anywhere in a name (``password`` matches
@@ -269,31 +269,31 @@ def _pattern_scanner(pattern: re.Pattern[str]) -> Scanner:
 
 @functools.cache
 def policy() -> Policy:
-    settings = apierrors_settings
+    redaction, log = apierrors_settings.REDACT, apierrors_settings.LOG
     scanners: list[Scanner] = []
     hints: list[str] = []
     always = False
-    for name in settings.REDACT_SCANNERS:
+    for name in redaction["SCANNERS"]:
         if name in SCANNERS:
             scanners.append(SCANNERS[name])
             hints.append(_HINTS[name])
         else:
             scanners.append(import_string(name))
             always = True
-    for source in settings.REDACT_PATTERNS:
+    for source in redaction["PATTERNS"]:
         pattern = re.compile(source)
         scanners.append(_pattern_scanner(pattern))
         always = True
     return Policy(
         limits=Limits(
-            depth=settings.LOG_MAX_DEPTH,
-            items=settings.LOG_MAX_ITEMS,
-            text=settings.LOG_MAX_TEXT,
-            size=settings.LOG_MAX_BODY,
-            traceback=settings.LOG_MAX_TRACEBACK,
+            depth=log["MAX_DEPTH"],
+            items=log["MAX_ITEMS"],
+            text=log["MAX_TEXT"],
+            size=log["MAX_BODY"],
+            traceback=log["MAX_TRACEBACK"],
         ),
         scanners=tuple(scanners),
-        names=Names.compile([str(key) for key in settings.REDACT_KEYS if key]),
+        names=Names.compile([str(key) for key in redaction["KEYS"] if key]),
         quick=None if always or not hints else re.compile("|".join(hints)),
     )
 
@@ -343,7 +343,7 @@ def _redact_pairs(text: str, names: Names) -> str:
 
 
 def scan(text: str) -> str:
-    """``text`` with every recognized secret replaced: the scanners, REDACT_PATTERNS, and
+    """``text`` with every recognized secret replaced: the scanners, REDACT["PATTERNS"], and
     ``name=value`` pairs whose name is on the denylist."""
     compiled = policy()
     named = compiled.names.any and ("=" in text or ":" in text)
@@ -368,7 +368,7 @@ def redact_text(
     text: str, limit: int | None = None, *, keep: str = "head", single_line: bool = False
 ) -> str:
     """A free text (exception message, traceback, raw body), secrets replaced, control
-    characters escaped, at most ``limit`` characters (LOG_MAX_TEXT by default) with the
+    characters escaped, at most ``limit`` characters (LOG["MAX_TEXT"] by default) with the
     truncation marker where cut.
 
     ``keep="tail"`` keeps the end instead, as for tracebacks, whose last lines matter most.
@@ -547,7 +547,7 @@ class _Cut(Exception):
 
 def loads_bounded(text: str, *, partial: bool = False) -> Any:
     """JSON parsed without recursion. Raises ValueError on text that is not JSON; with
-    ``partial`` (a body cut at LOG_MAX_BODY bytes) it keeps what it read instead, TRUNCATED
+    ``partial`` (a body cut at LOG["MAX_BODY"] bytes) it keeps what it read instead, TRUNCATED
     marking where the text stopped.
 
     Python's own parser recurses once per level and raises RecursionError near 1,000 levels;
@@ -680,7 +680,7 @@ def _loads(text: str, *, partial: bool) -> Any:
 
 
 def parse_form(text: str) -> dict[str, Any]:
-    """``a=1&b=2&b=3`` -> ``{"a": "1", "b": ["2", "3"]}``, reading at most LOG_MAX_ITEMS pairs."""
+    """``a=1&b=2&b=3`` -> ``{"a": "1", "b": ["2", "3"]}``, at most LOG["MAX_ITEMS"] pairs read."""
     caps = limits()
     fields: dict[str, list[str]] = {}
     pairs = text.split("&", caps.items)
@@ -745,7 +745,7 @@ def request_body(request: Any) -> Any:
 
     The data a parser already produced (DRF's ``request.data``, Django's ``POST`` and
     ``FILES``) is used as it is: files become their name and size. An unread body is read up
-    to LOG_MAX_BODY bytes and parsed here without recursion; a multipart body nobody parsed is
+    to LOG["MAX_BODY"] bytes and parsed here without recursion; a multipart body nobody parsed is
     not parsed here (that would spool its files in the error path): its type and size stand in.
     """
     from rest_framework.request import Empty as NotParsed

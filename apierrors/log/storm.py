@@ -31,9 +31,9 @@ class _Window:
 class Storm:
     """Per-process limits on full rows per window; every error keeps a row of its own.
 
-    A record is stored whole while its code has had fewer than STORM_CODE_LIMIT full rows, and
-    its code, method and path fewer than STORM_PATH_LIMIT, in the current window of
-    STORM_WINDOW seconds. Past that, its row keeps only the light columns and names, in
+    A record is stored whole while its code has had fewer than STORM["CODE_LIMIT"] full rows,
+    and its code, method and path fewer than STORM["PATH_LIMIT"], in the current window of
+    STORM["WINDOW"] seconds. Past that, its row keeps only the light columns and names, in
     ``detail_from``, the latest full row of the same error (same code, exception class and
     traceback shape: ``head["detail_key"]``), whose headers, bodies and traceback stand for
     its own. An error whose kind has no full row yet is stored whole, whatever the limits.
@@ -53,9 +53,9 @@ class Storm:
         ``head`` holds what the decision needs: error_id, code, status_code, method, path and
         detail_key, as the request had them.
         """
-        window = apierrors_settings.STORM_WINDOW
-        path_limit = apierrors_settings.STORM_PATH_LIMIT
-        code_limit = apierrors_settings.STORM_CODE_LIMIT
+        window = apierrors_settings.STORM["WINDOW"]
+        path_limit = apierrors_settings.STORM["PATH_LIMIT"]
+        code_limit = apierrors_settings.STORM["CODE_LIMIT"]
         if not window or (path_limit is None and code_limit is None):
             return None
         now = time.monotonic() if now is None else now

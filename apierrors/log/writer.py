@@ -391,8 +391,8 @@ def get_writer() -> LogWriter:
         if _writer is None or _writer.pid != os.getpid():
             _writer = LogWriter(
                 save,
-                batch_size=apierrors_settings.LOG_BATCH_SIZE,
-                queue_size=apierrors_settings.LOG_QUEUE_SIZE,
+                batch_size=apierrors_settings.LOG["BATCH_SIZE"],
+                queue_size=apierrors_settings.LOG["QUEUE_SIZE"],
             )
             # The one hook of apierrors.log.lifecycle here: this process stores what its writer
             # holds when it ends, however it ends.
