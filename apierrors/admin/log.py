@@ -19,6 +19,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.timesince import timesince
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from apierrors.admin.filters import (
@@ -381,21 +382,17 @@ class ErrorLogAdmin(admin.ModelAdmin):
         source = detail_row(obj)
         if source is obj:
             return format_html(
-                str(
-                    _(
-                        "Kept light during an error storm. The full row it points to, "
-                        "{error_id}, is no longer in the log."
-                    )
+                gettext(
+                    "Kept light during an error storm. The full row it points to, "
+                    "{error_id}, is no longer in the log."
                 ),
                 error_id=format_html("<code>{}</code>", obj.detail_from),
             )
         return format_html(
-            str(
-                _(
-                    "Kept light during an error storm: its detail is that of the same error in "
-                    "{error_id}. The request headers and body, the response body and what broke "
-                    "below are taken from that row."
-                )
+            gettext(
+                "Kept light during an error storm: its detail is that of the same error in "
+                "{error_id}. The request headers and body, the response body and what broke "
+                "below are taken from that row."
             ),
             error_id=format_html(
                 '<a href="{}">{}</a>',
@@ -424,7 +421,7 @@ class ErrorLogAdmin(admin.ModelAdmin):
             ErrorLog.objects.filter(request_id=obj.request_id)
             .exclude(pk=obj.pk)
             .order_by("created_at")
-            .values("pk", *SUMMARY, "request_id_from_client")[: RELATED_LIMIT + 1]
+            .values("pk", *SUMMARY, "request_id_from_client")[:RELATED_LIMIT]
         )
         if not related:
             return format_html(
@@ -447,7 +444,7 @@ class ErrorLogAdmin(admin.ModelAdmin):
                     row["path"],
                     _SHORT_SOURCES[row["request_id_from_client"]],
                 )
-                for row in related[:RELATED_LIMIT]
+                for row in related
             ),
         )
         url = log_list_url({SEARCH_VAR: obj.request_id})
