@@ -56,7 +56,6 @@ class Example:
 
     format_name: str
     status_code: int
-    media_type: str
     headers: dict[str, str]
     body: dict[str, Any]
 
@@ -99,7 +98,6 @@ def example(formatter: Formatter, format_name: str, error: ClientError) -> Examp
     return Example(
         format_name=format_name,
         status_code=formatter.status_code(error),
-        media_type=formatter.media_type,
         headers=headers,
         body=formatter.body(error),
     )
