@@ -71,6 +71,7 @@ EXPORT_MEDIA_TYPES = {"json": "application/json", "yaml": "application/yaml"}
 
 
 def _export(queryset: QuerySet[ErrorCode], file_format: str) -> HttpResponse:
+    """The selected entries as apierrors_export writes them, as a download."""
     codes = queryset.values_list("code", flat=True)
     text = catalog_io.export(file_format, using=queryset.db, codes=codes)
     response = HttpResponse(text, content_type=f"{EXPORT_MEDIA_TYPES[file_format]}; charset=utf-8")
