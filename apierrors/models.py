@@ -24,13 +24,7 @@ class Category(models.TextChoices):
 
 # Texts shipped with the app that staff may edit; apierrors_sync only updates what they left alone.
 TRANSLATED_FIELDS = ("title", "message", "action")
-SHIPPED_FIELDS = (
-    "status_code",
-    "category",
-    *TRANSLATED_FIELDS,
-    "is_public",
-    "is_retryable",
-)
+SHIPPED_FIELDS = ("status_code", "category", *TRANSLATED_FIELDS, "is_public", "is_retryable")
 
 
 def normalize_code(code: str) -> str:
@@ -216,7 +210,7 @@ class ErrorCount(models.Model):
     """How many log rows each code had in each hour (UTC): the catalog's 24 h and 7 days
     columns read a few of these rows instead of counting the log.
 
-    Written with the log rows, in the same transaction (apierrors.log.store()).
+    Written with the log rows, in the same transaction (apierrors.log.record.store()).
     """
 
     code = models.CharField(_("code"), max_length=100)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from apierrors.core.entry import Entry
@@ -49,9 +49,10 @@ _ENTRY = Entry(
 )
 
 
-def _client_error(code: str, field_errors: tuple[FieldError, ...] = ()) -> ClientError:
+def _client_error(field_errors: tuple[FieldError, ...] = ()) -> ClientError:
+    """A ClientError of marked values, for a format to write where it keeps each."""
     return client_error(
-        replace(_ENTRY, code=code),
+        _ENTRY,
         error_id="zqx error id",
         request_id="zqx request id",
         instance="/zqx/",
@@ -117,34 +118,29 @@ def _field_layout(body: Any) -> tuple[str | None, JSONPath, str | None, str | No
     return None, (), None, None
 
 
+# A nested field, and a field whose error code is marked.
+_FIELD_ERRORS = (
+    FieldError((_A, _B), "zqx_other_code", "zqx field message"),
+    FieldError((_C,), _FIELD_CODE, "zqx field message"),
+)
 _layouts: dict[type[Formatter], Layout] = {}
 
 
 def layout(formatter_class: type[Formatter]) -> Layout:
     """Where ``formatter_class`` keeps the code and field errors; learnt once per class."""
-    if formatter_class not in _layouts:
-        _layouts[formatter_class] = _learn(formatter_class())
-    return _layouts[formatter_class]
-
-
-def _learn(formatter: Formatter) -> Layout:
-    plain = formatter.body(_client_error(_CODE))
-    fields = formatter.body(
-        _client_error(
-            _CODE,
-            (
-                FieldError((_A, _B), "zqx_other_code", "zqx field message"),
-                FieldError((_C,), _FIELD_CODE, "zqx field message"),
-            ),
-        )
-    )
+    if formatter_class in _layouts:
+        return _layouts[formatter_class]
+    formatter = formatter_class()
+    plain = formatter.body(_client_error())
+    fields = formatter.body(_client_error(_FIELD_ERRORS))
     kind, container, path_key, code_key = _field_layout(fields)
-    return Layout(_code_path(plain), _code_path(fields), kind, container, path_key, code_key)
+    shape = Layout(_code_path(plain), _code_path(fields), kind, container, path_key, code_key)
+    return _layouts.setdefault(formatter_class, shape)
 
 
 def _rendered_field(formatter: Formatter, shape: Layout, path: tuple[PathPart, ...]) -> str:
     """How the format writes one field's path (``#/contact/email``, ``contact.email`` ...)."""
-    body = formatter.body(_client_error(_CODE, (FieldError(path, _FIELD_CODE, "zqx"),)))
+    body = formatter.body(_client_error((FieldError(path, _FIELD_CODE, "zqx"),)))
     container = _get(body, shape.field_container)
     if shape.field_kind == "items":
         return str(container[0][shape.field_path_key])
@@ -245,18 +241,17 @@ def _assert_fields(
     if shape.field_kind is None:
         raise AssertionError(f"{formatter.name or 'this'} format writes no field errors")
     rendered = {_rendered_field(formatter, shape, _field_parts(n)): n for n in wanted}
-    if shape.field_kind == "items":
-        items = container or []
-        actual = [str(item.get(shape.field_path_key)) for item in items]
-    elif shape.field_kind == "keys":
-        items, actual = [], [str(key) for key in (container or {})]
-    else:
-        items, actual = [], [str(container)] if container else []
+    items = (container or []) if shape.field_kind == "items" else []
     if shape.field_kind == "single":
         # The format names one field only: the first error's.
-        missing = [] if not wanted or (actual and actual[0] in rendered) else list(rendered)
+        named = str(container) if container else None
+        missing = [] if not wanted or named in rendered else list(rendered)
         extra: list[str] = []
     else:
+        if shape.field_kind == "items":
+            actual = [str(item.get(shape.field_path_key)) for item in items]
+        else:
+            actual = [str(key) for key in (container or {})]
         missing = [text for text in rendered if text not in actual]
         extra = [text for text in dict.fromkeys(actual) if text not in rendered]
     if missing or extra:

@@ -331,7 +331,7 @@ def lookups() -> list[Lookup]:
     from django.test import Client
     from django.utils import timezone
 
-    from apierrors.admin import CappedPaginator, ErrorLogAdmin
+    from apierrors.admin.log import CappedPaginator, ErrorLogAdmin
     from apierrors.models import ErrorLog
 
     user_model = get_user_model()

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from apierrors.admin import CappedPaginator, ErrorLogAdmin
+from apierrors.admin.log import CappedPaginator, ErrorLogAdmin
 from apierrors.core.ids import new_error_id
 from apierrors.models import ErrorLog
 from tests.conftest import stored_row

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -46,7 +46,7 @@ class FormatPreview:
     media_type: str
     # Where the site answers in this format: "FORMAT" and/or FORMAT_BY_PATH prefixes.
     used_for: tuple[str, ...]
-    responses: list[PreviewResponse] = field(default_factory=list)
+    responses: list[PreviewResponse]
 
     @property
     def is_site_default(self) -> bool:
@@ -115,29 +115,38 @@ def site_formats() -> list[tuple[str, tuple[str, ...]]]:
     return [(name, tuple(used.get(name, ()))) for name in names]
 
 
-def _sample_request(path: str, base: HttpRequest | None) -> HttpRequest:
-    request = HttpRequest()
-    request.method = "GET"
-    request.path = request.path_info = path
-    if base is not None:
-        request.META.update({key: base.META[key] for key in _HOST_META if key in base.META})
-    return request
+def _failure(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _respond(
-    row: dict[str, Any], params: dict[str, Any], path: str, base: HttpRequest | None, **kwargs: Any
-) -> tuple[int, str, tuple[tuple[str, str], ...], str]:
-    handler = PreviewHandler(
-        APIError(row["code"], **params), _sample_request(path, base), row=row, **kwargs
-    )
-    response = handler.run()
-    content = response.content.decode(response.charset or "utf-8")
+    row: dict[str, Any],
+    params: dict[str, Any],
+    request: HttpRequest,
+    language: str,
+    language_name: str,
+    formatter: Formatter,
+) -> PreviewResponse:
+    """The handler's answer to ``request`` in ``language``; its failure when it raised."""
+    try:
+        response = PreviewHandler(
+            APIError(row["code"], **params),
+            request,
+            row=row,
+            language=language,
+            formatter=formatter,
+        ).run()
+        content = response.content.decode(response.charset or "utf-8")
+    except Exception as exc:
+        return PreviewResponse(language, language_name, failure=_failure(exc))
     try:
         body = json.dumps(json.loads(content), indent=2, ensure_ascii=False)
     except ValueError:
         body = content
     status_line = f"HTTP/1.1 {response.status_code} {response.reason_phrase}"
-    return response.status_code, status_line, tuple(response.items()), body
+    return PreviewResponse(
+        language, language_name, response.status_code, status_line, tuple(response.items()), body
+    )
 
 
 def preview(
@@ -152,7 +161,7 @@ def preview(
     standing in for the catalog's, for every format of the registry and every language asked
     (default: the site's LANGUAGES). ``request`` lends its host to the sample requests.
     """
-    names = dict(settings.LANGUAGES)
+    names = {code: str(name) for code, name in settings.LANGUAGES}
     wanted = list(languages) if languages is not None else list(names)
     params = sample_params(row)
     prefix = (apierrors_settings.API_PREFIXES or ["/"])[0]
@@ -161,34 +170,27 @@ def preview(
         try:
             formatter = get_formatter(name)
         except (ImportError, TypeError) as exc:
-            failure = f"{type(exc).__name__}: {exc}"
-            previews.append(
-                FormatPreview(
-                    name,
-                    "",
-                    used_for,
-                    [
-                        PreviewResponse(lang, str(names.get(lang, lang)), failure=failure)
-                        for lang in wanted
-                    ],
-                )
-            )
+            failed = [
+                PreviewResponse(lang, names.get(lang, lang), failure=_failure(exc))
+                for lang in wanted
+            ]
+            previews.append(FormatPreview(name, "", used_for, failed))
             continue
         path = next((p for p in used_for if p.startswith("/")), prefix) + "example/"
-        format_preview = FormatPreview(name, formatter.media_type, used_for)
-        for lang in wanted:
-            language_name = str(names.get(lang, lang))
-            try:
-                status_code, status_line, headers, body = _respond(
-                    row, params, path, request, language=lang, formatter=formatter
-                )
-            except Exception as exc:
-                format_preview.responses.append(
-                    PreviewResponse(lang, language_name, failure=f"{type(exc).__name__}: {exc}")
-                )
-                continue
-            format_preview.responses.append(
-                PreviewResponse(lang, language_name, status_code, status_line, headers, body)
+        responses = [
+            _respond(
+                row, params, _sample_request(path, request), lang, names.get(lang, lang), formatter
             )
-        previews.append(format_preview)
+            for lang in wanted
+        ]
+        previews.append(FormatPreview(name, formatter.media_type, used_for, responses))
     return previews
+
+
+def _sample_request(path: str, base: HttpRequest | None) -> HttpRequest:
+    request = HttpRequest()
+    request.method = "GET"
+    request.path = request.path_info = path
+    if base is not None:
+        request.META.update({key: base.META[key] for key in _HOST_META if key in base.META})
+    return request

@@ -36,8 +36,12 @@ from apierrors.core.entry import LAST_RESORT, Entry
 from apierrors.core.resolve import FieldError
 from apierrors.formats import Formatter, format_name_for, get_formatter
 from apierrors.i18n import default_language
-from apierrors.models import ErrorCode
-from apierrors.reference.page import example_error, format_label
+from apierrors.reference.page import (
+    FIELD_ERROR_CODES,
+    catalog_entries,
+    example_error,
+    format_label,
+)
 
 # Codes every operation may answer with, and those that depend on what the operation does.
 ALWAYS: Final = ("not_allowed", "not_acceptable", "server_error")
@@ -47,9 +51,6 @@ WITH_AUTHENTICATION: Final = ("unauthorized", "authentication_failed", "forbidde
 WITH_PERMISSIONS: Final = ("forbidden",)
 ON_DETAIL_ROUTES: Final = ("not_found",)
 WHEN_THROTTLED: Final = ("too_many_requests",)
-
-# Codes whose answers carry field errors.
-FIELD_ERROR_CODES: Final = frozenset({"validation_error"})
 
 # Field errors the inferred validation schema is learnt from: nested, indexed, non-field.
 SAMPLE_FIELD_ERRORS: Final = (
@@ -62,32 +63,15 @@ SAMPLE_FIELD_ERRORS: Final = (
     ),
 )
 
-HEADERS: Final[dict[str, dict[str, Any]]] = {
-    "X-Error-Id": {
-        "description": "The error's id: quote it to support to find the logged error.",
-        "required": True,
-        "schema": {"type": "string"},
-    },
-    "X-Request-Id": {
-        "description": "The request id: the client's when valid, else a generated one.",
-        "required": True,
-        "schema": {"type": "string"},
-    },
-    "Content-Language": {
-        "description": "The language of the error's texts.",
-        "required": True,
-        "schema": {"type": "string"},
-    },
-    "WWW-Authenticate": {
-        "description": "How to authenticate.",
-        "schema": {"type": "string"},
-    },
-    "Retry-After": {
-        "description": "Seconds to wait before retrying.",
-        "schema": {"type": "string"},
-    },
+
+HEADERS: Final = {
+    "X-Error-Id": "The error's id: quote it to support to find the logged error.",
+    "X-Request-Id": "The request id: the client's when valid, else a generated one.",
+    "Content-Language": "The language of the error's texts.",
+    "WWW-Authenticate": "How to authenticate.",
+    "Retry-After": "Seconds to wait before retrying.",
 }
-# Headers of every error response, then those of some statuses.
+# Headers of every error response (required), then those of some statuses.
 COMMON_HEADERS: Final = ("X-Error-Id", "X-Request-Id", "Content-Language")
 STATUS_HEADERS: Final = {401: ("WWW-Authenticate",), 429: ("Retry-After",), 503: ("Retry-After",)}
 
@@ -95,20 +79,19 @@ STATUS_HEADERS: Final = {401: ("WWW-Authenticate",), 429: ("Retry-After",), 503:
 # Schema inference -----------------------------------------------------------------------------
 
 
+# JSON types by Python type, bool before int (a bool is an int); anything else is a string.
+_KINDS: Final = (
+    (bool, "boolean"),
+    (int, "integer"),
+    (float, "number"),
+    (str, "string"),
+    (dict, "object"),
+    (list | tuple, "array"),
+)
+
+
 def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, list | tuple):
-        return "array"
-    return "string"
+    return next((kind for types, kind in _KINDS if isinstance(value, types)), "string")
 
 
 def infer_schema(values: Iterable[Any]) -> dict[str, Any]:
@@ -150,16 +133,7 @@ def infer_schema(values: Iterable[Any]) -> dict[str, Any]:
 
 def sample_entries() -> list[Entry]:
     """Every catalog entry (active or not, public or not) in the default language."""
-    language = default_language()
-    codes: Iterable[str]
-    try:
-        codes = list(ErrorCode.objects.values_list("code", flat=True))
-    except Exception:
-        from apierrors.catalog.defaults import DEFAULTS_BY_CODE
-
-        codes = DEFAULTS_BY_CODE
-    entries = [catalog.lookup(code, language) or shipped_entry(code, language) for code in codes]
-    return [entry for entry in entries if entry is not None] + [LAST_RESORT]
+    return [*catalog_entries(default_language()), LAST_RESORT]
 
 
 def body_schema(formatter: Formatter, *, field_errors: bool) -> dict[str, Any]:
@@ -207,9 +181,8 @@ def _register(registry: ComponentRegistry, kind: str, name: str, schema: dict[st
 
 def register_format(registry: ComponentRegistry, format_name: str) -> None:
     """A format's body schemas, and one example per catalog code in it; once per schema."""
-    if _component(ResolvedComponent.SCHEMA, schema_name(format_name, field_errors=False)) in (
-        registry
-    ):
+    plain = _component(ResolvedComponent.SCHEMA, schema_name(format_name, field_errors=False))
+    if plain in registry:
         return
     formatter = get_formatter(format_name)
     for field_errors in (False, True):
@@ -235,7 +208,9 @@ def register_format(registry: ComponentRegistry, format_name: str) -> None:
                 "value": formatter.body(error),
             },
         )
-    for name, header in HEADERS.items():
+    for name, description in HEADERS.items():
+        required = {"required": True} if name in COMMON_HEADERS else {}
+        header = {"description": description, **required, "schema": {"type": "string"}}
         _register(registry, ResolvedComponent.HEADER, name, header)
 
 
@@ -245,15 +220,13 @@ def register_format(registry: ComponentRegistry, format_name: str) -> None:
 def operation_codes(view: Any, method: str, path: str, operation: dict[str, Any]) -> list[str]:
     """The catalog codes an operation can answer with, from what it is and what it declares."""
     codes: list[str] = []
-    query = [p for p in operation.get("parameters", []) if p.get("in") == "query"]
     if "requestBody" in operation:
         codes += WITH_BODY
-    elif query:
+    elif any(p.get("in") == "query" for p in operation.get("parameters", [])):
         codes += WITH_QUERY
     if view.get_authenticators():
         codes += WITH_AUTHENTICATION
-    permissions = view.get_permissions()
-    if any(not isinstance(permission, AllowAny) for permission in permissions):
+    if any(not isinstance(permission, AllowAny) for permission in view.get_permissions()):
         codes += WITH_PERMISSIONS
     if "{" in path:
         codes += ON_DETAIL_ROUTES
@@ -276,21 +249,19 @@ def error_responses(
     language = default_language()
     groups: dict[int, list[Entry]] = defaultdict(list)
     for code in operation_codes(view, method, path, operation):
-        entry = catalog.lookup(code, language) or shipped_entry(code, language)
-        if entry is None:
-            entry = catalog.generic(code, 500, language)
+        entry = (
+            catalog.lookup(code, language)
+            or shipped_entry(code, language)
+            or catalog.generic(code, 500, language)
+        )
         groups[formatter.status_code(example_error(entry))].append(entry)
     responses: dict[str, dict[str, Any]] = {}
     for status_code in sorted(groups):
         entries = groups[status_code]
-        plain = _ref("schemas", schema_name(format_name, field_errors=False))
-        schema: dict[str, Any]
+        schema: dict[str, Any] = _ref("schemas", schema_name(format_name, field_errors=False))
         if any(entry.code in FIELD_ERROR_CODES for entry in entries):
-            schema = {
-                "anyOf": [_ref("schemas", schema_name(format_name, field_errors=True)), plain]
-            }
-        else:
-            schema = plain
+            validation = _ref("schemas", schema_name(format_name, field_errors=True))
+            schema = {"anyOf": [validation, schema]}
         names = list(COMMON_HEADERS)
         for entry in entries:
             names += STATUS_HEADERS.get(entry.status_code, ())

@@ -7,11 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from django.conf import settings
 from django.db import DatabaseError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from apierrors.catalog.defaults import DEFAULTS_BY_CODE
 from apierrors.catalog.store import catalog, shipped_entry
 from apierrors.conf import apierrors_settings
 from apierrors.core.entry import Entry
@@ -33,15 +33,11 @@ FIELD_ERROR_CODES: Final = frozenset({"validation_error"})
 # Formats ------------------------------------------------------------------------------------
 
 
-def site_format_names() -> list[str]:
-    """Formats the site answers in: FORMAT first, then FORMAT_BY_PATH's, without repeats."""
-    names = [apierrors_settings.FORMAT, *apierrors_settings.FORMAT_BY_PATH.values()]
-    return list(dict.fromkeys(str(name) for name in names))
-
-
 def example_format_names() -> list[str]:
-    """Formats a reader may pick examples in: the site's, then every registered one."""
-    return list(dict.fromkeys([*site_format_names(), *FORMATS]))
+    """Formats a reader may pick examples in: the site's (FORMAT, then FORMAT_BY_PATH's), then
+    every registered one."""
+    names = [apierrors_settings.FORMAT, *apierrors_settings.FORMAT_BY_PATH.values(), *FORMATS]
+    return list(dict.fromkeys(str(name) for name in names))
 
 
 def format_label(name: str) -> str:
@@ -60,7 +56,6 @@ class Example:
 
     format_name: str
     status_code: int
-    media_type: str
     headers: dict[str, str]
     body: dict[str, Any]
 
@@ -103,7 +98,6 @@ def example(formatter: Formatter, format_name: str, error: ClientError) -> Examp
     return Example(
         format_name=format_name,
         status_code=formatter.status_code(error),
-        media_type=formatter.media_type,
         headers=headers,
         body=formatter.body(error),
     )
@@ -161,19 +155,16 @@ class ReferenceCategory:
         return f"category-{self.category}"
 
 
-def active_entries(language: str) -> list[Entry]:
-    """Every active entry in ``language`` but drafts, which staff have not published yet; the
-    shipped defaults when the catalog is unreadable."""
-    from apierrors.catalog.defaults import DEFAULTS_BY_CODE
-
+def catalog_entries(language: str, **filters: Any) -> list[Entry]:
+    """The catalog's entries matching ``filters``, in ``language``; the shipped defaults when
+    the catalog is unreadable."""
+    codes: Iterable[str]
     try:
-        codes: Iterable[str] = list(
-            ErrorCode.objects.filter(is_active=True, is_draft=False).values_list("code", flat=True)
-        )
+        codes = list(ErrorCode.objects.filter(**filters).values_list("code", flat=True))
     except DatabaseError:
         codes = DEFAULTS_BY_CODE
-        return [e for code in codes if (e := shipped_entry(code, language)) is not None]
-    return [e for code in codes if (e := catalog.lookup(code, language)) is not None]
+    entries = (catalog.lookup(code, language) or shipped_entry(code, language) for code in codes)
+    return [entry for entry in entries if entry is not None]
 
 
 def build_reference(language: str, format_name: str, request: Any) -> list[ReferenceCategory]:
@@ -183,7 +174,9 @@ def build_reference(language: str, format_name: str, request: Any) -> list[Refer
     labels = dict(Category.choices)
     groups: dict[str, ReferenceCategory] = {}
     with translation.override(language):
-        for entry in sorted(active_entries(language), key=lambda e: (e.status_code, e.code)):
+        # Drafts are not published until staff uncheck them.
+        entries = catalog_entries(language, is_active=True, is_draft=False)
+        for entry in sorted(entries, key=lambda e: (e.status_code, e.code)):
             doc_url = entry_doc_url(entry, base)
             fields = sample_field_errors() if entry.code in FIELD_ERROR_CODES else ()
             item = ReferenceEntry(
@@ -202,7 +195,3 @@ def build_reference(language: str, format_name: str, request: Any) -> list[Refer
             groups[entry.category].entries.append(item)
     order = {value: index for index, value in enumerate(Category.values)}
     return sorted(groups.values(), key=lambda g: (order.get(g.category, len(order)), g.category))
-
-
-def site_languages() -> list[tuple[str, str]]:
-    return [(code, str(name)) for code, name in settings.LANGUAGES]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -69,8 +70,8 @@ def reference_page(request: HttpRequest) -> HttpResponse:
     with translation.override(lang):
         context.update(
             languages=[
-                {"code": code, "name": _local_name(code, name)}
-                for code, name in reference.site_languages()
+                {"code": code, "name": _local_name(code, str(name))}
+                for code, name in settings.LANGUAGES
             ],
             formats=[
                 {"name": name, "label": reference.format_label(name)}

@@ -49,28 +49,24 @@ def describe(row: ErrorLog, detail: ErrorLog | None = None) -> str:
     lines = [
         f"{name.ljust(width)}  {escape_controls(value, keep_lines=False)}" for name, value in facts
     ]
-    query = ("Query string", row.query_string if row.query_string not in ("", "{}") else "")
     source = detail or row
     taken = f" (from {source.error_id})" if source is not row else ""
     exception = f"{row.exception_class}: {source.exception_message}".strip(": ")
     sections = [
         ("Exception" + (taken if source.exception_message else ""), exception),
         ("Traceback" + taken, source.traceback),
-        query,
-        (
-            "Request headers" + taken,
-            _json(source.request_headers) if source.request_headers else "",
-        ),
-        (
-            "Request body" + taken,
-            _json(source.request_body) if source.request_body is not None else "",
-        ),
-        ("Params" + taken, _json(source.params) if source.params else ""),
-        ("Field errors" + taken, _json(source.field_errors) if source.field_errors else ""),
-        (
-            "Response body" + taken,
-            _json(source.response_body) if source.response_body is not None else "",
-        ),
+        ("Query string", row.query_string if row.query_string not in ("", "{}") else ""),
+    ]
+    # Bodies are shown whenever one was kept, even empty; the other parts when not empty.
+    stored = {
+        "Request headers": source.request_headers or None,
+        "Request body": source.request_body,
+        "Params": source.params or None,
+        "Field errors": source.field_errors or None,
+        "Response body": source.response_body,
+    }
+    sections += [
+        (title + taken, _json(value)) for title, value in stored.items() if value is not None
     ]
     for title, text in sections:
         if text:
