@@ -553,12 +553,8 @@ def diff(plan: ImportPlan, using: str = DEFAULT_DB_ALIAS) -> str:
     for code, changes in plan.updated.items():
         after_rows[code].update(changes)
     for columns in plan.created:
-        untranslated = {
-            build_localized_fieldname(name, lang): None
-            for name in TRANSLATED_FIELDS
-            for lang in languages()
-        }
-        after_rows[columns["code"]] = {**PLAIN_FIELDS, **untranslated, **columns}
+        # A language the file does not give is null in entry_data().
+        after_rows[columns["code"]] = {**PLAIN_FIELDS, **columns}
     before = dumps(document(entry_data(row) for row in before_rows.values()))
     after = dumps(document(entry_data(row) for row in after_rows.values()))
     return "".join(
