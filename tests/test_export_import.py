@@ -142,6 +142,38 @@ def test_dry_run_prints_the_diff_and_changes_nothing(tmp_path):
     )
 
 
+def test_dry_run_shows_a_new_entry_with_null_for_the_languages_the_file_leaves_out(tmp_path):
+    def edit(data):
+        title = {"en": "Brand new", "fr": "Tout neuf"}
+        data["entries"].append(
+            {"code": "brand_new", "status_code": 400, "title": title, "message": "Brand new."}
+        )
+
+    out, _ = run_import(str(edited_file(tmp_path, edit)), "--dry-run")
+
+    added = [line[1:] for line in out.splitlines() if line.startswith("+ ")]
+    # difflib matches the new entry's closing lines with its neighbour's: the added lines
+    # begin with the neighbour's closing ones.
+    assert added[:3] == ["      }", "    },", "    {"]
+    assert json.loads("{" + "\n".join(added[3:]) + "}}") == {
+        "action": {"de": None, "en": None, "es": None, "fr": None},
+        "category": "invalid_request",
+        "code": "brand_new",
+        "doc_url": "",
+        "is_active": True,
+        "is_draft": False,
+        "is_public": True,
+        "is_retryable": False,
+        "message": {"de": None, "en": "Brand new.", "es": None, "fr": None},
+        "status_code": 400,
+        "title": {"de": None, "en": "Brand new", "es": None, "fr": "Tout neuf"},
+    }
+    assert out.endswith(
+        "Dry run: 1 created, 0 updated, 0 staff edits kept, 0 not in the file; "
+        "nothing was changed.\n"
+    )
+
+
 def test_a_bad_file_is_rejected_with_line_precise_errors_and_changes_nothing(tmp_path):
     data = json.loads(export())
     entry(data, "invalid_product_id")["title"]["fr"] = "Identifiant de produit invalide"

@@ -10,7 +10,8 @@ from django.core.checks import run_checks
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apierrors.log import redaction
-from apierrors.log.redaction import REDACTED, TRUNCATED, loads_bounded, redact, redact_text, scan
+from apierrors.log.body import loads_bounded
+from apierrors.log.redaction import REDACTED, TRUNCATED, redact, redact_text, scan
 from tests.conftest import log_row
 
 JWT = (

@@ -41,6 +41,8 @@ PLAIN_FIELDS: Final[dict[str, Any]] = {
     "is_active": True,
     "is_draft": False,
 }
+# What a new entry gets for each plain field the file omits (every one but the status).
+NEW_ENTRY: Final = {name: value for name, value in PLAIN_FIELDS.items() if value is not None}
 BOOLEAN_FIELDS: Final = ("is_public", "is_retryable", "is_active", "is_draft")
 REQUIRED_FIELDS: Final = ("code", "status_code", "title", "message")
 ENTRY_KEYS: Final = frozenset({"code", *PLAIN_FIELDS, *TRANSLATED_FIELDS})
@@ -136,6 +138,21 @@ class CatalogFileError(Exception):
         self.problems = problems
 
 
+def _refused(line: int, message: str) -> CatalogFileError:
+    """A file refused for one problem of the whole file."""
+    return CatalogFileError([Problem(line, (), message)])
+
+
+def _too_deep(line: int) -> CatalogFileError:
+    return _refused(line, f"nested deeper than {MAX_DEPTH} levels; a catalog file needs 4")
+
+
+def _too_large(size: str) -> CatalogFileError:
+    return _refused(
+        1, f"the file holds {size}; a catalog file may hold at most {MAX_FILE_SIZE} bytes"
+    )
+
+
 def path_text(path: Path) -> str:
     text = ""
     for part in path:
@@ -143,47 +160,60 @@ def path_text(path: Path) -> str:
     return text
 
 
-def json_lines(text: str) -> dict[Path, int]:
-    """The line of each key and array item of a valid JSON document."""
-    lines: dict[Path, int] = {(): 1}
-    # Each frame: [is_object, current key or index, expecting a key].
-    stack: list[list[Any]] = []
-    line, index, length = 1, 0, len(text)
+# A JSON string (to its closing quote, or to the end of a text that never closes it), a
+# bracket, a comma, a line feed, or a run of anything else (spaces, colons, a number or a
+# literal): one match per token, so the scan is linear whatever the text holds.
+_JSON_TOKENS: Final = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{},\n]|[^"\[\]{},\n]+', re.DOTALL)
 
-    def path() -> Path:
-        return tuple(frame[1] for frame in stack)
+
+def json_lines(text: str) -> dict[Path, int]:
+    """The line of each key and array item of a JSON document; CatalogFileError at the first
+    bracket nested deeper than MAX_DEPTH, before any parser recurses into it.
+
+    Read from its tokens, not parsed: the lines of a text that is not JSON mean nothing, and
+    the parser then says what is wrong with it.
+    """
+    lines: dict[Path, int] = {(): 1}
+    # Each open container: [is_object, current key or index, expecting a key].
+    stack: list[list[Any]] = []
+    depth, line = 0, 1
 
     def value_starts() -> None:
         if stack and not stack[-1][0]:
-            lines[path()] = line
+            lines[tuple(frame[1] for frame in stack)] = line
 
-    while index < length:
-        char = text[index]
-        if char == "\n":
-            line += 1
-        elif char == '"':
-            end = index + 1
-            while text[end] != '"':
-                end += 2 if text[end] == "\\" else 1
+    for match in _JSON_TOKENS.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _too_deep(line)
+            value_starts()
+            stack.append([token == "{", 0, token == "{"])
+        elif token in ("]", "}"):
+            depth -= 1
+            if stack:
+                stack.pop()
+        elif token == ",":
+            if stack and stack[-1][0]:
+                stack[-1][2] = True
+            elif stack:
+                stack[-1][1] += 1
+        elif token.startswith('"'):
             if stack and stack[-1][0] and stack[-1][2]:
-                stack[-1][1], stack[-1][2] = json.loads(text[index : end + 1]), False
-                lines[path()] = line
+                try:
+                    stack[-1][1] = json.loads(token)
+                except ValueError:
+                    stack[-1][1] = token
+                stack[-1][2] = False
+                lines[tuple(frame[1] for frame in stack)] = line
             else:
                 value_starts()
-            index = end
-        elif char in "{[":
+            line += token.count("\n")
+        elif token == "\n":
+            line += 1
+        elif token.strip(" \t\r:"):
             value_starts()
-            stack.append([char == "{", 0, char == "{"])
-        elif char in "}]":
-            stack.pop()
-        elif char == ",":
-            if stack[-1][0]:
-                stack[-1][2] = True
-            else:
-                stack[-1][1] += 1
-        elif char not in " \t\r:" and (index == 0 or text[index - 1] in " \t\r\n,:[{"):
-            value_starts()
-        index += 1
     return lines
 
 
@@ -201,31 +231,6 @@ def yaml_lines(node: Any, prefix: Path = ()) -> dict[Path, int]:
         for position, item in enumerate(node.value):
             lines.update(yaml_lines(item, (*prefix, position)))
     return lines
-
-
-# A JSON string (to its closing quote, or to the end of a text that never closes it) or a
-# bracket: one match per token, so the scan is linear whatever the text holds.
-_JSON_TOKENS: Final = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]', re.DOTALL)
-
-
-def _too_deep(line: int) -> CatalogFileError:
-    return CatalogFileError(
-        [Problem(line, (), f"nested deeper than {MAX_DEPTH} levels; a catalog file needs 4")]
-    )
-
-
-def check_json_depth(text: str) -> None:
-    """CatalogFileError at the first bracket nested deeper than MAX_DEPTH, before any parser
-    recurses into it."""
-    depth = 0
-    for match in _JSON_TOKENS.finditer(text):
-        bracket = match.group()
-        if bracket in ("[", "{"):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise _too_deep(text.count("\n", 0, match.start()) + 1)
-        elif bracket in ("]", "}"):
-            depth -= 1
 
 
 def _yaml_loader() -> Any:
@@ -251,9 +256,9 @@ def check_yaml_events(text: str) -> None:
     for event in yaml.parse(text, Loader=_yaml_loader()):
         line = event.start_mark.line + 1 if event.start_mark else 1
         if isinstance(event, yaml.AliasEvent):
-            raise CatalogFileError([Problem(line, (), f"alias *{event.anchor}: {_NO_ANCHORS}")])
+            raise _refused(line, f"alias *{event.anchor}: {_NO_ANCHORS}")
         if isinstance(event, yaml.NodeEvent) and event.anchor is not None:
-            raise CatalogFileError([Problem(line, (), f"anchor &{event.anchor}: {_NO_ANCHORS}")])
+            raise _refused(line, f"anchor &{event.anchor}: {_NO_ANCHORS}")
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
@@ -266,7 +271,7 @@ def parse(text: str, file_format: str) -> tuple[Any, dict[Path, int]]:
     """The document and the line of each of its parts; CatalogFileError when unreadable,
     larger than MAX_FILE_SIZE, nested deeper than MAX_DEPTH or, in YAML, using aliases."""
     if len(text) > MAX_FILE_SIZE:
-        raise CatalogFileError([Problem(1, (), _too_large(f"{len(text)} characters"))])
+        raise _too_large(f"{len(text)} characters")
     if file_format == "yaml":
         import yaml
 
@@ -281,20 +286,14 @@ def parse(text: str, file_format: str) -> tuple[Any, dict[Path, int]]:
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = mark.line + 1 if mark else 1
-            raise CatalogFileError([Problem(line, (), f"invalid YAML: {exc.problem}")]) from exc
+            raise _refused(line, f"invalid YAML: {exc.problem}") from exc
         return data, yaml_lines(node) if node is not None else {(): 1}
-    check_json_depth(text)
+    lines = json_lines(text)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise CatalogFileError(
-            [Problem(exc.lineno, (), f"invalid JSON: {exc.msg} (column {exc.colno})")]
-        ) from exc
-    return data, json_lines(text)
-
-
-def _too_large(size: str) -> str:
-    return f"the file holds {size}; a catalog file may hold at most {MAX_FILE_SIZE} bytes"
+        raise _refused(exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})") from exc
+    return data, lines
 
 
 def read_file(path: str | FilePath) -> str:
@@ -303,11 +302,11 @@ def read_file(path: str | FilePath) -> str:
     path = FilePath(path)
     size = path.stat().st_size
     if size > MAX_FILE_SIZE:
-        raise CatalogFileError([Problem(1, (), _too_large(f"{size} bytes"))])
+        raise _too_large(f"{size} bytes")
     with path.open("rb") as stream:
         raw = stream.read(MAX_FILE_SIZE + 1)
     if len(raw) > MAX_FILE_SIZE:
-        raise CatalogFileError([Problem(1, (), _too_large(f"more than {MAX_FILE_SIZE} bytes"))])
+        raise _too_large(f"more than {MAX_FILE_SIZE} bytes")
     return raw.decode("utf-8")
 
 
@@ -402,11 +401,7 @@ def _check_length(text: str, path: Path, collect: _Collector) -> None:
 
 def _model_problems(columns: dict[str, Any], path: Path, collect: _Collector) -> None:
     """The model's own validators: slug, status range, category, URL, lengths, placeholders."""
-    values = {**{k: v for k, v in PLAIN_FIELDS.items() if v is not None}, **columns}
-    default = default_language()
-    for name in TRANSLATED_FIELDS:
-        values[name] = values.get(build_localized_fieldname(name, default)) or ""
-    instance = ErrorCode(**values)
+    instance = ErrorCode(**{**NEW_ENTRY, **columns}, **_base_columns(columns, new=True))
     try:
         instance.full_clean(validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
@@ -430,7 +425,7 @@ def validate(data: Any, lines: dict[Path, int]) -> list[dict[str, Any]]:
     """The file's entries as columns; CatalogFileError listing every problem, with its line."""
     collect = _Collector(lines)
     if not isinstance(data, dict):
-        raise CatalogFileError([Problem(1, (), "the file must hold an object with 'entries'")])
+        raise _refused(1, "the file must hold an object with 'entries'")
     for key in data:
         if key not in TOP_KEYS:
             collect.add((key,), f"unknown key {key!r}")
@@ -539,16 +534,15 @@ def plan_import(
     return plan
 
 
-def _base_columns(columns: dict[str, Any], row: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The untranslated base columns follow the default language, as modeltranslation keeps them."""
-    default = default_language()
+def _base_columns(columns: dict[str, Any], *, new: bool) -> dict[str, Any]:
+    """The untranslated base columns follow the default language, as modeltranslation keeps
+    them: those whose column in ``columns`` changes, or every one for a ``new`` entry."""
+    language = default_language()
     base: dict[str, Any] = {}
     for name in TRANSLATED_FIELDS:
-        column = build_localized_fieldname(name, default)
-        if column in columns:
-            base[name] = columns[column] or ""
-        elif row is None:
-            base[name] = ""
+        column = build_localized_fieldname(name, language)
+        if new or column in columns:
+            base[name] = columns.get(column) or ""
     return base
 
 
@@ -559,16 +553,8 @@ def diff(plan: ImportPlan, using: str = DEFAULT_DB_ALIAS) -> str:
     for code, changes in plan.updated.items():
         after_rows[code].update(changes)
     for columns in plan.created:
-        new = {
-            **{name: value for name, value in PLAIN_FIELDS.items()},
-            **{
-                build_localized_fieldname(name, lang): None
-                for name in TRANSLATED_FIELDS
-                for lang in languages()
-            },
-            **columns,
-        }
-        after_rows[columns["code"]] = new
+        # A language the file does not give is null in entry_data().
+        after_rows[columns["code"]] = {**PLAIN_FIELDS, **columns}
     before = dumps(document(entry_data(row) for row in before_rows.values()))
     after = dumps(document(entry_data(row) for row in after_rows.values()))
     return "".join(
@@ -587,11 +573,10 @@ def apply(plan: ImportPlan, using: str = DEFAULT_DB_ALIAS) -> None:
     now = timezone.now()
     with transaction.atomic(using=using):
         for columns in plan.created:
-            values = {**{k: v for k, v in PLAIN_FIELDS.items() if v is not None}, **columns}
-            manager.create(**values, **_base_columns(columns))
+            manager.create(**{**NEW_ENTRY, **columns}, **_base_columns(columns, new=True))
         for code, changes in plan.updated.items():
             manager.filter(code=code).update(
-                **changes, **_base_columns(changes, row={}), updated_at=now
+                **changes, **_base_columns(changes, new=False), updated_at=now
             )
     bump_version()
 

@@ -16,6 +16,13 @@ _TOKEN: Final = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]{0,63})\}|\{|\}")
 # An editor needs the first few problems of a template, not thousands of the same one.
 MAX_PROBLEMS: Final = 5
 
+_UNOPENED: Final = _("A closing brace has no opening brace at position %(pos)d.")
+_UNCLOSED: Final = _("An opening brace is never closed: %(text)s")
+_NOT_A_PLACEHOLDER: Final = _(
+    "%(text)s is not a placeholder: use {name} with letters, digits and "
+    "underscores only, or {{ and }} for literal braces."
+)
+
 
 def template_problems(template: str, limit: int = MAX_PROBLEMS) -> list[str]:
     """What is wrong with a template, as sentences for an editor; empty when it is sound.
@@ -32,32 +39,14 @@ def template_problems(template: str, limit: int = MAX_PROBLEMS) -> list[str]:
             continue
         start = match.start()
         if token == "}":
-            problems.append(
-                str(
-                    _("A closing brace has no opening brace at position %(pos)d.")
-                    % {"pos": start + 1}
-                )
-            )
+            problems.append(str(_UNOPENED % {"pos": start + 1}))
             continue
         end = template.find("}", start)
         if end == -1:
-            problems.append(
-                str(
-                    _("An opening brace is never closed: %(text)s")
-                    % {"text": template[start : start + 20]}
-                )
-            )
+            problems.append(str(_UNCLOSED % {"text": template[start : start + 20]}))
             # Every later opening brace is unclosed too: one sentence says it.
             break
-        problems.append(
-            str(
-                _(
-                    "%(text)s is not a placeholder: use {name} with letters, digits and "
-                    "underscores only, or {{ and }} for literal braces."
-                )
-                % {"text": _shown(template[start : end + 1])}
-            )
-        )
+        problems.append(str(_NOT_A_PLACEHOLDER % {"text": _shown(template[start : end + 1])}))
         # The whole group is one problem: go on after its closing brace.
         position = end + 1
     return problems

@@ -105,11 +105,16 @@ def _field_error(path: tuple[PathPart, ...], message: Any) -> FieldError:
     )
 
 
+def _detail_code(exc: drf_exceptions.APIException) -> Any:
+    """The code the exception's detail carries; None for a list or dict of details."""
+    return None if isinstance(exc.detail, list | dict) else getattr(exc.detail, "code", None)
+
+
 def _own_code(
     exc: drf_exceptions.APIException, mapped: type[drf_exceptions.APIException]
 ) -> str | None:
     """The code a DRF exception was raised with, when it is not its mapped class's default."""
-    code = getattr(exc.detail, "code", None) if not isinstance(exc.detail, list | dict) else None
+    code = _detail_code(exc)
     if code and code != mapped.default_code:
         return str(code)
     if type(exc).default_code != mapped.default_code:
@@ -117,46 +122,37 @@ def _own_code(
     return None
 
 
-def _texts(exc: drf_exceptions.APIException) -> tuple[str, bool] | None:
-    """The exception's detail as text, and whether it is its class's default text (in any of
-    the site's languages: the raise may have happened in any); None for a list or dict."""
+def _drf_problem(
+    exc: drf_exceptions.APIException, code: str, status_code: int | None, *, keep_detail: bool
+) -> Problem:
+    """The Problem for a DRF exception: its detail, when the raiser wrote one (not its class's
+    default text in any of the site's languages: the raise may have happened in any), and
+    DRF's own code and text, its default text kept lazy to be translated."""
+    custom = None
     if isinstance(exc.detail, list | dict):
-        return None
-    text = str(exc.detail)
-    return text, text in translations_of(exc.default_detail)
-
-
-def _custom_detail(texts: tuple[str, bool] | None) -> str | None:
-    """The exception's detail (``_texts()``) when the raiser wrote one, not DRF's default."""
-    return texts[0] if texts is not None and not texts[1] else None
-
-
-def _drf_native(
-    exc: drf_exceptions.APIException, texts: tuple[str, bool] | None
-) -> tuple[str, Any]:
-    """DRF's own code and text for ``exc``: its default text stays lazy, to be translated."""
-    detail = exc.detail
-    if isinstance(detail, list | dict):
-        return str(type(exc).default_code), type(exc).default_detail
-    code = str(getattr(detail, "code", None) or type(exc).default_code)
-    if texts is None or texts[1]:
-        return code, exc.default_detail
-    return code, texts[0]
+        drf_detail = type(exc).default_detail
+    else:
+        text = str(exc.detail)
+        if text not in translations_of(exc.default_detail):
+            custom = text
+        drf_detail = exc.default_detail if custom is None else text
+    return Problem(
+        code=code,
+        exc=exc,
+        status_code=status_code,
+        detail=custom if keep_detail else None,
+        drf_code=str(_detail_code(exc) or type(exc).default_code),
+        drf_detail=drf_detail,
+    )
 
 
 def _drf(
     code: str, mapped: type[drf_exceptions.APIException], *, keep_detail: bool = True
 ) -> Resolver:
     def resolve(exc: drf_exceptions.APIException) -> Problem:
-        texts = _texts(exc)
-        drf_code, drf_detail = _drf_native(exc, texts)
-        problem = Problem(
-            code=_own_code(exc, mapped) or code,
-            exc=exc,
-            status_code=exc.status_code if exc.status_code != mapped.status_code else None,
-            detail=_custom_detail(texts) if keep_detail else None,
-            drf_code=drf_code,
-            drf_detail=drf_detail,
+        status_code = exc.status_code if exc.status_code != mapped.status_code else None
+        problem = _drf_problem(
+            exc, _own_code(exc, mapped) or code, status_code, keep_detail=keep_detail
         )
         if auth_header := getattr(exc, "auth_header", None):
             problem.headers["WWW-Authenticate"] = str(auth_header)
@@ -167,11 +163,6 @@ def _drf(
 
 def _drf_validation(exc: drf_exceptions.ValidationError) -> Problem:
     return Problem(code="validation_error", exc=exc, field_errors=flatten_drf_errors(exc.detail))
-
-
-def _drf_method(exc: drf_exceptions.MethodNotAllowed) -> Problem:
-    problem = _drf("not_allowed", drf_exceptions.MethodNotAllowed, keep_detail=False)(exc)
-    return problem
 
 
 def _drf_throttled(exc: drf_exceptions.Throttled) -> Problem:
@@ -185,22 +176,12 @@ def _drf_throttled(exc: drf_exceptions.Throttled) -> Problem:
 
 def _drf_generic(exc: drf_exceptions.APIException) -> Problem:
     """A DRF exception class we do not know: its own default_code, its own status."""
-    code = getattr(exc.detail, "code", None) if not isinstance(exc.detail, list | dict) else None
-    code = code or type(exc).default_code
+    code = str(_detail_code(exc) or type(exc).default_code)
     if code == drf_exceptions.APIException.default_code:
         code = GENERIC_CODES.get(
             exc.status_code, "server_error" if exc.status_code >= 500 else "bad_request"
         )
-    texts = _texts(exc)
-    drf_code, drf_detail = _drf_native(exc, texts)
-    return Problem(
-        code=str(code),
-        exc=exc,
-        status_code=exc.status_code,
-        detail=_custom_detail(texts),
-        drf_code=drf_code,
-        drf_detail=drf_detail,
-    )
+    return _drf_problem(exc, code, exc.status_code, keep_detail=True)
 
 
 # Django -------------------------------------------------------------------------------------
@@ -282,16 +263,11 @@ def _code(code: str, drf_equivalent: type[drf_exceptions.APIException] | None = 
     ``drf_equivalent`` is the DRF exception DRF's own handler turns it into (Http404 ->
     NotFound), whose default code and text formats in DRF's vocabulary show.
     """
+    drf_code = str(drf_equivalent.default_code) if drf_equivalent else None
+    drf_detail = drf_equivalent.default_detail if drf_equivalent else None
 
     def resolve(exc: BaseException) -> Problem:
-        if drf_equivalent is None:
-            return Problem(code=code, exc=exc)
-        return Problem(
-            code=code,
-            exc=exc,
-            drf_code=str(drf_equivalent.default_code),
-            drf_detail=drf_equivalent.default_detail,
-        )
+        return Problem(code=code, exc=exc, drf_code=drf_code, drf_detail=drf_detail)
 
     return resolve
 
@@ -324,7 +300,9 @@ BUILTIN_RESOLVERS: dict[type[BaseException], Resolver] = {
     drf_exceptions.NotAuthenticated: _drf("unauthorized", drf_exceptions.NotAuthenticated),
     drf_exceptions.PermissionDenied: _drf("forbidden", drf_exceptions.PermissionDenied),
     drf_exceptions.NotFound: _drf("not_found", drf_exceptions.NotFound),
-    drf_exceptions.MethodNotAllowed: _drf_method,
+    drf_exceptions.MethodNotAllowed: _drf(
+        "not_allowed", drf_exceptions.MethodNotAllowed, keep_detail=False
+    ),
     drf_exceptions.NotAcceptable: _drf(
         "not_acceptable", drf_exceptions.NotAcceptable, keep_detail=False
     ),
@@ -374,14 +352,13 @@ def resolve(
     else:
         problem = Problem(code="server_error", exc=exc)
     problem.params = _capped(problem.params, max_param_length)
-    camel = camel_case_paths
     problem.field_errors = [
         replace(
             item,
-            path=tuple(camel_case(part) for part in item.path) if camel else item.path,
+            path=tuple(map(camel_case, item.path)) if camel_case_paths else item.path,
             parameters=_capped(item.parameters, max_param_length),
         )
-        if camel or item.parameters
+        if camel_case_paths or item.parameters
         else item
         for item in problem.field_errors
     ]

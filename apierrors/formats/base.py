@@ -21,6 +21,14 @@ def json_pointer(path: tuple[PathPart, ...]) -> str:
     return "#" + "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
 
 
+def field_items(error: ClientError) -> list[dict[str, Any]]:
+    """Each field error as ``field`` (a dotted path), ``code`` and ``message``."""
+    return [
+        {"field": dotted_path(item.path), "code": item.code, "message": item.message}
+        for item in error.field_errors
+    ]
+
+
 # One encoder for every body: json.dumps() with cls= builds a new one per call.
 _ENCODER = JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 

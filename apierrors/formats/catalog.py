@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from apierrors.core.error import ClientError
-from apierrors.formats.base import Formatter, dotted_path
+from apierrors.formats.base import Formatter, field_items
 
 
 class CatalogFormatter(Formatter):
@@ -21,8 +21,5 @@ class CatalogFormatter(Formatter):
             "error_id": error.error_id,
         }
         if error.field_errors:
-            body["errors"] = [
-                {"field": dotted_path(item.path), "code": item.code, "message": item.message}
-                for item in error.field_errors
-            ]
+            body["errors"] = field_items(error)
         return body

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
 from apierrors.core.error import ClientError
-from apierrors.formats.base import Formatter, dotted_path
+from apierrors.formats.base import Formatter, field_items
 
 # Members of the envelope; a param of the same name is kept in the log, never sent over them.
 ENVELOPE: Final = frozenset({"error", "errorMessage", "errors"})
@@ -51,10 +51,7 @@ class OctoFormatter(Formatter):
     def body(self, error: ClientError) -> dict[str, Any]:
         body: dict[str, Any] = {"error": self.error_code(error), "errorMessage": error.message}
         if error.field_errors:
-            body["errors"] = [
-                {"field": dotted_path(item.path), "code": item.code, "message": item.message}
-                for item in error.field_errors
-            ]
+            body["errors"] = field_items(error)
         for key, value in error.params.items():
             if key not in ENVELOPE:
                 body[key] = value

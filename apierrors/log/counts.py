@@ -44,38 +44,41 @@ def add(records: Iterable[dict[str, Any]], alias: str) -> None:
     same rows in the same order, and so never wait on each other in a circle.
     """
     connection = connections[alias]
-    rows, insert, params = _insert(records, alias)
+    rows = _counted(records, alias)
     if not rows:
         return
-    table, code, hour, count = _names(alias)
+    insert, params = _insert(rows, alias)
     with connection.cursor() as cursor:
         if connection.features.supports_update_conflicts_with_target:
             # PostgreSQL and SQLite.
             cursor.execute(insert + _on_conflict(alias), params)
         elif connection.vendor == "mysql":
+            *_, count = _names(alias)
             cursor.execute(
                 f"{insert} ON DUPLICATE KEY UPDATE {count} = {count} + VALUES({count})", params
             )
         else:
-            for key_code, key_hour, n in rows:
-                _increment(cursor, table, (code, hour, count), key_code, key_hour, n, alias)
+            for row in rows:
+                _increment(cursor, row, alias)
 
 
-def _insert(
-    records: Iterable[dict[str, Any]], alias: str
-) -> tuple[list[tuple[Any, Any, int]], str, list[Any]]:
-    """The batch's counts, keys in sorted order, and the INSERT of them with its params."""
+def _counted(records: Iterable[dict[str, Any]], alias: str) -> list[tuple[Any, Any, int]]:
+    """The batch's counts as (code, hour as the database stores it, count), in key order."""
     counted = Counter((item["code"], hour_of(item["created_at"])) for item in records)
-    connection = connections[alias]
-    table, code, hour, count = _names(alias)
     field = ErrorCount._meta.get_field("hour")
-    rows = [
-        (key_code, field.get_db_prep_save(key_hour, connection), n)
-        for (key_code, key_hour), n in sorted(counted.items())
+    connection = connections[alias]
+    return [
+        (code, field.get_db_prep_save(hour, connection), n)
+        for (code, hour), n in sorted(counted.items())
     ]
+
+
+def _insert(rows: list[tuple[Any, Any, int]], alias: str) -> tuple[str, list[Any]]:
+    """The INSERT of ``rows``, and its params."""
+    table, code, hour, count = _names(alias)
     values = ", ".join(["(%s, %s, %s)"] * len(rows))
     params = [value for row in rows for value in row]
-    return rows, f"INSERT INTO {table} ({code}, {hour}, {count}) VALUES {values}", params
+    return f"INSERT INTO {table} ({code}, {hour}, {count}) VALUES {values}", params
 
 
 def _names(alias: str) -> tuple[str, str, str, str]:
@@ -94,32 +97,22 @@ def _on_conflict(alias: str) -> str:
 def upsert(records: Iterable[dict[str, Any]], alias: str) -> tuple[str, list[Any]]:
     """``add()``'s statement where the database has ``ON CONFLICT``: for a caller that joins it
     to the statement inserting the rows (one round trip, one implicit transaction)."""
-    _rows, insert, params = _insert(records, alias)
+    insert, params = _insert(_counted(records, alias), alias)
     return insert + _on_conflict(alias), params
 
 
-def _increment(
-    cursor: Any,
-    table: str,
-    columns: tuple[str, str, str],
-    key_code: str,
-    key_hour: Any,
-    n: int,
-    alias: str,
-) -> None:
-    """Add ``n`` to one count where the database has no upsert: update, else insert, and
-    update again if another writer inserted it first."""
-    code, hour, count = columns
+def _increment(cursor: Any, row: tuple[Any, Any, int], alias: str) -> None:
+    """Add one row's count where the database has no upsert: update, else insert, and update
+    again if another writer inserted it first."""
+    table, code, hour, count = _names(alias)
+    key_code, key_hour, n = row
     update = f"UPDATE {table} SET {count} = {count} + %s WHERE {code} = %s AND {hour} = %s"
     cursor.execute(update, [n, key_code, key_hour])
     if cursor.rowcount:
         return
     try:
         with transaction.atomic(using=alias):
-            cursor.execute(
-                f"INSERT INTO {table} ({code}, {hour}, {count}) VALUES (%s, %s, %s)",
-                [key_code, key_hour, n],
-            )
+            cursor.execute(*_insert([row], alias))
     except IntegrityError:
         cursor.execute(update, [n, key_code, key_hour])
 

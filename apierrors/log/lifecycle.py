@@ -18,7 +18,7 @@ Three ways out, each with its own point where the rows are stored:
 Every wait is bounded by STOP_TIMEOUT: a log database that does not answer costs a stopping
 process that long at most; the rows it could not store are counted in an error log line.
 A process killed by SIGKILL (or one that calls ``os._exit()`` itself) loses what had not been
-stored yet: the batch being inserted (at most LOG_BATCH_SIZE rows) and what queued behind it
+stored yet: the batch being inserted (at most LOG["BATCH_SIZE"] rows) and what queued behind it
 while it was written.
 """
 

@@ -24,16 +24,8 @@ from apierrors.core.resolve import Problem
 from apierrors.formats import ClientError
 from apierrors.formats.base import body_text
 from apierrors.log import counts, storm, writer
-from apierrors.log.redaction import (
-    TRUNCATED,
-    column_text,
-    query_string,
-    redact,
-    redact_text,
-    request_body,
-    request_headers,
-    safe_str,
-)
+from apierrors.log.body import query_string, request_body, request_headers
+from apierrors.log.redaction import TRUNCATED, column_text, redact, redact_text, safe_str
 from apierrors.models import ErrorLog
 
 logger = logging.getLogger("apierrors.log")

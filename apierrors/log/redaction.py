@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import functools
-import json
 import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Final
-from urllib.parse import unquote_plus
 
 from django.core.files.uploadedfile import UploadedFile
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
 from apierrors.conf import DEFAULTS, apierrors_settings
@@ -142,17 +139,6 @@ _HINTS: Final[dict[str, str]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """The documented caps (README, "What the log keeps"); APIERRORS["LOG"]'s MAX_* keys."""
-
-    depth: int
-    items: int
-    text: int
-    size: int
-    traceback: int
-
-
 # A name's words: runs of capitals (an acronym), a capitalized or lower-case word, digits.
 # Whatever else a name holds ("_", "-", ".", spaces) only separates them.
 _WORDS: Final = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
@@ -251,7 +237,6 @@ def _runs(parts: list[str]) -> Iterator[str]:
 class Policy:
     """The redaction settings compiled: built once, rebuilt when APIERRORS changes."""
 
-    limits: Limits
     scanners: tuple[Scanner, ...]
     names: Names
     # Matches wherever a built-in scanner might: a text without a match (and without a
@@ -260,46 +245,27 @@ class Policy:
     quick: re.Pattern[str] | None
 
 
-def _pattern_scanner(pattern: re.Pattern[str]) -> Scanner:
-    def scanner(text: str) -> str:
-        return pattern.sub(REDACTED, text)
-
-    return scanner
-
-
 @functools.cache
 def policy() -> Policy:
-    redaction, log = apierrors_settings.REDACT, apierrors_settings.LOG
+    settings = apierrors_settings
     scanners: list[Scanner] = []
     hints: list[str] = []
     always = False
-    for name in redaction["SCANNERS"]:
+    for name in settings.REDACT["SCANNERS"]:
         if name in SCANNERS:
             scanners.append(SCANNERS[name])
             hints.append(_HINTS[name])
         else:
             scanners.append(import_string(name))
             always = True
-    for source in redaction["PATTERNS"]:
-        pattern = re.compile(source)
-        scanners.append(_pattern_scanner(pattern))
+    for source in settings.REDACT["PATTERNS"]:
+        scanners.append(functools.partial(re.compile(source).sub, REDACTED))
         always = True
     return Policy(
-        limits=Limits(
-            depth=log["MAX_DEPTH"],
-            items=log["MAX_ITEMS"],
-            text=log["MAX_TEXT"],
-            size=log["MAX_BODY"],
-            traceback=log["MAX_TRACEBACK"],
-        ),
         scanners=tuple(scanners),
-        names=Names.compile([str(key) for key in redaction["KEYS"] if key]),
+        names=Names.compile([str(key) for key in settings.REDACT["KEYS"] if key]),
         quick=None if always or not hints else re.compile("|".join(hints)),
     )
-
-
-def limits() -> Limits:
-    return policy().limits
 
 
 def is_sensitive(key: object, *, query: bool = False) -> bool:
@@ -374,7 +340,7 @@ def redact_text(
     ``keep="tail"`` keeps the end instead, as for tracebacks, whose last lines matter most.
     ``single_line`` escapes line feeds and tabs too, as for a path or a name.
     """
-    limit = policy().limits.text if limit is None else limit
+    limit = apierrors_settings.LOG["MAX_TEXT"] if limit is None else limit
     # No terminal that shows the log may be driven by it, and PostgreSQL stores no NUL in
     # text or JSON: one would cost the whole row.
     text = escape_controls(text, keep_lines=not single_line)
@@ -412,7 +378,9 @@ def file_summary(upload: UploadedFile[Any]) -> dict[str, Any]:
     return {"file_name": scan(column_text(upload.name or "", 255)), "size": upload.size}
 
 
-def _items(source: Any) -> Iterator[tuple[Any, Any]]:
+def entries(source: Any) -> Iterator[tuple[Any, Any]]:
+    """(key, value) of a mapping, a single value of a QueryDict as itself; (index, item) of a
+    sequence."""
     if isinstance(source, dict):
         if hasattr(source, "lists"):  # QueryDict, MultiValueDict: single values stay single
             lists = source.lists()
@@ -421,7 +389,7 @@ def _items(source: Any) -> Iterator[tuple[Any, Any]]:
     return enumerate(source)
 
 
-def _is_container(value: Any) -> bool:
+def is_container(value: Any) -> bool:
     return isinstance(value, dict | list | tuple | set | frozenset)
 
 
@@ -433,38 +401,28 @@ def redact(data: Any, size: int | None = None, *, query: bool = False) -> Any:
 
     Iterative, so no input depth reaches the recursion limit; cycles end at the depth cap.
     """
-    caps = limits()
-    budget = [caps.size if size is None else size]
+    caps = apierrors_settings.LOG
+    budget = caps["MAX_BODY"] if size is None else size
 
     def leaf(value: Any) -> Any:
+        nonlocal budget
         if value is None or isinstance(value, bool):
-            budget[0] -= 8
+            budget -= 8
             return value
-        if isinstance(value, float):
-            budget[0] -= 8
-            # NaN and Infinity are not JSON: PostgreSQL refuses them in a JSON column.
-            if not math.isfinite(value):
-                return str(value)
-            if not (_CARD_SIZED <= abs(value) < 10**19 and value.is_integer()):
-                return value
-            # 4111111111111111.0 and 4.111111111111111e15 are a card number too. Past 2**53 a
-            # float no longer holds every digit: what it holds cannot be checked, only kept
-            # or not, and it is not.
-            return _number(int(value)) if abs(value) < 2**53 else REDACTED
-        if isinstance(value, int):
-            budget[0] -= 8
+        if isinstance(value, int | float):
+            budget -= 8
             return _number(value)
         if isinstance(value, UploadedFile):
             summary = file_summary(value)
-            budget[0] -= len(summary["file_name"]) + 16
+            budget -= len(summary["file_name"]) + 16
             return summary
         if isinstance(value, bytes | bytearray | memoryview):
-            value = bytes(value[: caps.text * 2]).decode("utf-8", "replace")
-        text = redact_text(value if isinstance(value, str) else safe_str(value), caps.text)
-        budget[0] -= len(text) + 2
+            value = bytes(value[: caps["MAX_TEXT"] * 2]).decode("utf-8", "replace")
+        text = redact_text(value if isinstance(value, str) else safe_str(value), caps["MAX_TEXT"])
+        budget -= len(text) + 2
         return text
 
-    if not _is_container(data):
+    if not is_container(data):
         return leaf(data)
     root: Any = {} if isinstance(data, dict) else []
     stack: list[tuple[Any, Any, int]] = [(data, root, 1)]
@@ -472,21 +430,21 @@ def redact(data: Any, size: int | None = None, *, query: bool = False) -> Any:
         source, target, depth = stack.pop()
         in_query = query and depth == 1
         pair = _names_a_secret(source, in_query)
-        for count, (key, value) in enumerate(_items(source)):
-            if count >= caps.items or budget[0] <= 0:
-                _put(target, TRUNCATED, TRUNCATED)
+        for count, (key, value) in enumerate(entries(source)):
+            if count >= caps["MAX_ITEMS"] or budget <= 0:
+                put(target, TRUNCATED, TRUNCATED)
                 break
             name = key
             if isinstance(target, dict):
                 name = redact_text(safe_str(key), 200, single_line=True)
-                budget[0] -= len(name) + 4
+                budget -= len(name) + 4
             if isinstance(target, dict) and (
                 is_sensitive(key, query=in_query)
                 or (pair and safe_str(key).lower() == _PAIR_VALUE_KEY)
             ):
                 stored: Any = REDACTED
-            elif _is_container(value):
-                if depth >= caps.depth:
+            elif is_container(value):
+                if depth >= caps["MAX_DEPTH"]:
                     stored = TRUNCATED
                 else:
                     child: Any = {} if isinstance(value, dict) else []
@@ -494,7 +452,7 @@ def redact(data: Any, size: int | None = None, *, query: bool = False) -> Any:
                     stored = child
             else:
                 stored = leaf(value)
-            _put(target, name, stored)
+            put(target, name, stored)
     return root
 
 
@@ -502,8 +460,20 @@ def redact(data: Any, size: int | None = None, *, query: bool = False) -> Any:
 _CARD_SIZED: Final = 10**12
 
 
-def _number(value: int) -> int | str:
-    """A card number sent as a JSON number is still a card number."""
+def _number(value: float) -> float | str:
+    """A number as the log keeps it. NaN and Infinity are not JSON (PostgreSQL refuses them in
+    a JSON column): their text stands in. A card number sent as a JSON number is still a card
+    number, and so are 4111111111111111.0 and 4.111111111111111e15."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        if not (_CARD_SIZED <= abs(value) < 10**19 and value.is_integer()):
+            return value
+        # Past 2**53 a float no longer holds every digit: what it holds cannot be checked,
+        # only kept or not, and it is not.
+        if abs(value) >= 2**53:
+            return REDACTED
+        value = int(value)
     if abs(value) < _CARD_SIZED:
         return value
     digits = safe_str(value)
@@ -527,284 +497,11 @@ def _names_a_secret(source: Any, query: bool) -> bool:
     )
 
 
-def _put(target: Any, key: Any, value: Any) -> None:
+def put(target: Any, key: Any, value: Any) -> None:
     if isinstance(target, dict):
         target[str(key)] = value
     else:
         target.append(value)
-
-
-# Bodies and query strings ----------------------------------------------------------------------
-
-_NUMBER: Final = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
-_LITERALS: Final = {"true": True, "false": False, "null": None}
-_SPACE: Final = " \t\n\r"
-
-
-class _Cut(Exception):
-    """The JSON text ends or breaks here: keep what was read."""
-
-
-def loads_bounded(text: str, *, partial: bool = False) -> Any:
-    """JSON parsed without recursion. Raises ValueError on text that is not JSON; with
-    ``partial`` (a body cut at LOG["MAX_BODY"] bytes) it keeps what it read instead, TRUNCATED
-    marking where the text stopped.
-
-    Python's own parser recurses once per level and raises RecursionError near 1,000 levels;
-    this one keeps its own stack, so any depth is read (``redact`` then cuts it).
-    """
-    scanstring = json.decoder.scanstring  # type: ignore[attr-defined]
-    length = len(text)
-    pos = 0
-    # Open containers, innermost last; for objects, the key awaiting its value.
-    stack: list[list[Any]] = []
-    root: list[Any] = []
-
-    def skip(at: int) -> int:
-        while at < length and text[at] in _SPACE:
-            at += 1
-        return at
-
-    def attach(value: Any) -> None:
-        if not stack:
-            root.append(value)
-            return
-        top = stack[-1]
-        if isinstance(top[0], dict):
-            top[0][top[1]] = value
-        else:
-            top[0].append(value)
-
-    def value_at(at: int) -> tuple[Any, int, bool]:
-        """(value, next position, opened a container)."""
-        if at >= length:
-            raise _Cut
-        char = text[at]
-        if char == "{":
-            return {}, at + 1, True
-        if char == "[":
-            return [], at + 1, True
-        if char == '"':
-            try:
-                string, end = scanstring(text, at + 1)
-            except ValueError:
-                raise _Cut from None
-            return string, end, False
-        for literal, literal_value in _LITERALS.items():
-            if text.startswith(literal, at):
-                return literal_value, at + len(literal), False
-        match = _NUMBER.match(text, at)
-        if not match or (partial and match.end() == length):  # it may have been cut short
-            raise _Cut
-        number = match.group(0)
-        try:
-            parsed: Any = float(number) if any(c in number for c in ".eE") else int(number)
-        except ValueError:
-            parsed = number
-        return parsed, match.end(), False
-
-    try:
-        pos = skip(pos)
-        expect_value = True
-        while True:
-            if expect_value:
-                value, pos, opened = value_at(pos)
-                attach(value)
-                if opened:
-                    stack.append([value, None])
-                    pos = skip(pos)
-                    closer = "}" if isinstance(value, dict) else "]"
-                    if pos < length and text[pos] == closer:
-                        stack.pop()
-                        pos += 1
-                    elif isinstance(value, dict):
-                        pos = _read_key(text, skip(pos), stack[-1], scanstring)
-                        continue
-                    else:
-                        continue
-            if not stack:
-                break
-            pos = skip(pos)
-            if pos >= length:
-                raise _Cut
-            top = stack[-1]
-            closer = "}" if isinstance(top[0], dict) else "]"
-            if text[pos] == closer:
-                stack.pop()
-                pos += 1
-                expect_value = False
-                continue
-            if text[pos] != ",":
-                raise _Cut
-            pos = skip(pos + 1)
-            if isinstance(top[0], dict):
-                pos = _read_key(text, pos, top, scanstring)
-            expect_value = True
-    except _Cut:
-        if not partial:
-            raise ValueError("not JSON") from None
-        if stack:
-            _put(stack[-1][0], TRUNCATED, TRUNCATED)
-    if not root:
-        raise ValueError("not JSON")
-    return root[0]
-
-
-def _read_key(text: str, pos: int, top: list[Any], scanstring: Any) -> int:
-    """Reads ``"key" :`` into the open object ``top``; returns where its value starts."""
-    if pos >= len(text) or text[pos] != '"':
-        raise _Cut
-    try:
-        key, pos = scanstring(text, pos + 1)
-    except ValueError:
-        raise _Cut from None
-    while pos < len(text) and text[pos] in _SPACE:
-        pos += 1
-    if pos >= len(text) or text[pos] != ":":
-        raise _Cut
-    top[1] = key
-    pos += 1
-    while pos < len(text) and text[pos] in _SPACE:
-        pos += 1
-    return pos
-
-
-def _loads(text: str, *, partial: bool) -> Any:
-    """Python's fast parser for whole bodies; the bounded one for cut or very deep ones."""
-    if not partial:
-        try:
-            return json.loads(text)
-        except RecursionError:
-            pass
-    return loads_bounded(text, partial=partial)
-
-
-def parse_form(text: str) -> dict[str, Any]:
-    """``a=1&b=2&b=3`` -> ``{"a": "1", "b": ["2", "3"]}``, at most LOG["MAX_ITEMS"] pairs read."""
-    caps = limits()
-    fields: dict[str, list[str]] = {}
-    pairs = text.split("&", caps.items)
-    for count, pair in enumerate(pairs):
-        if count >= caps.items:
-            fields.setdefault(TRUNCATED, []).append(TRUNCATED)
-            break
-        if not pair:
-            continue
-        key, _sep, value = pair.partition("=")
-        fields.setdefault(unquote_plus(key), []).append(unquote_plus(value))
-    return {key: values[0] if len(values) == 1 else values for key, values in fields.items()}
-
-
-def _raw_body(request: HttpRequest, limit: int) -> tuple[bytes, bool] | None:
-    """Up to ``limit`` bytes of the body without reading more; (bytes, whether it was cut).
-
-    A body already in memory is sliced; a small one is read through ``request.body`` (so
-    others can read it too); a large one only as far as ``limit``.
-    """
-    if hasattr(request, "_body"):
-        body = request._body
-        return body[:limit], len(body) > limit
-    if getattr(request, "_read_started", False):
-        return None
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if 0 < declared <= limit:
-        body = request.body
-        return body[:limit], len(body) > limit
-    chunk = request.read(limit + 1)
-    return chunk[:limit], len(chunk) > limit or declared > limit
-
-
-def body_from_text(raw: bytes, content_type: str, was_cut: bool) -> Any:
-    """A raw body as the log keeps it: JSON and form bodies as structures, the rest as text."""
-    text = raw.decode("utf-8", "replace")
-    stripped = text.lstrip()
-    if "json" in content_type or stripped[:1] in ("{", "["):
-        try:
-            parsed = _loads(text, partial=was_cut)
-        except ValueError:
-            pass
-        else:
-            if _is_container(parsed):
-                return redact(parsed)
-    if content_type.startswith("application/x-www-form-urlencoded"):
-        parsed = redact(parse_form(text))
-        if was_cut and isinstance(parsed, dict):
-            parsed[TRUNCATED] = TRUNCATED
-        return parsed
-    stored = redact_text(text)
-    if was_cut and not stored.endswith(TRUNCATED):
-        stored += TRUNCATED
-    return stored
-
-
-def request_body(request: Any) -> Any:
-    """What the request carried, bounded and redacted.
-
-    The data a parser already produced (DRF's ``request.data``, Django's ``POST`` and
-    ``FILES``) is used as it is: files become their name and size. An unread body is read up
-    to LOG["MAX_BODY"] bytes and parsed here without recursion; a multipart body nobody parsed is
-    not parsed here (that would spool its files in the error path): its type and size stand in.
-    """
-    from rest_framework.request import Empty as NotParsed
-
-    django_request = getattr(request, "_request", request)
-    if not isinstance(django_request, HttpRequest):
-        return None
-    full_data = getattr(request, "_full_data", NotParsed)
-    if full_data is not NotParsed and request is not django_request:
-        if full_data is None or (_is_container(full_data) and not full_data):
-            # Nothing parsed, or a parser failed: the body may still be unread below.
-            return _unparsed_body(django_request)
-        return redact(full_data)
-    return _unparsed_body(django_request)
-
-
-def _unparsed_body(django_request: HttpRequest) -> Any:
-    if hasattr(django_request, "_post"):
-        data: dict[str, Any] = {}
-        data.update(_items_dict(django_request._post))
-        data.update(_items_dict(getattr(django_request, "_files", None) or {}))
-        return redact(data) if data else None
-    content_type = django_request.META.get("CONTENT_TYPE", "") or ""
-    declared = django_request.META.get("CONTENT_LENGTH") or ""
-    if content_type.startswith("multipart/"):
-        return {
-            "content_type": content_type.split(";")[0],
-            "size": int(declared) if declared.isdigit() else None,
-            TRUNCATED: "multipart body not parsed",
-        }
-    size = limits().size
-    try:
-        read = _raw_body(django_request, size)
-    except Exception:
-        return None
-    if read is None or not read[0]:
-        return None
-    return body_from_text(read[0], content_type, read[1])
-
-
-def _items_dict(data: Any) -> dict[str, Any]:
-    return dict(_items(data))
-
-
-def request_headers(request: HttpRequest) -> Any:
-    """Every header, values of denylisted names replaced, secrets in the others replaced."""
-    return redact(dict(request.headers.items()))
-
-
-def query_string(request: HttpRequest) -> str:
-    """The query string as JSON ``{"name": ["value", …]}``, redacted; parsed here, boundedly,
-    so a query with more fields than Django accepts cannot make the record fail."""
-    raw = request.META.get("QUERY_STRING", "") or ""
-    if not raw:
-        return "{}"
-    raw = raw[: limits().size]
-    fields = parse_form(raw)
-    as_lists = {key: value if isinstance(value, list) else [value] for key, value in fields.items()}
-    return json.dumps(redact(as_lists, query=True), ensure_ascii=False)
 
 
 @receiver(setting_changed)

@@ -61,34 +61,33 @@ HELP_TEXT: Final = _(
 PREFIX_LENGTH: Final = 255
 
 
-class ILike(Lookup):
+class _PatternLookup(Lookup):
+    """A lookup whose SQL is ``sql`` with ``{lhs}`` and ``{rhs}`` filled in."""
+
+    prepare_rhs = False
+    sql = ""
+
+    def as_sql(self, compiler: Any, connection: Any) -> _AsSqlType:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return self.sql.format(lhs=lhs, rhs=rhs), (*lhs_params, *rhs_params)
+
+
+class ILike(_PatternLookup):
     """``lhs ILIKE rhs`` (PostgreSQL), ``rhs`` a LIKE pattern: the trigram index on the
     column answers it, where Django's ``icontains`` (``UPPER(lhs) LIKE UPPER(rhs)``) would
     need one on ``UPPER(lhs)``."""
 
     lookup_name = "ilike"
-    prepare_rhs = False
-
-    def as_sql(self, compiler: Any, connection: Any) -> _AsSqlType:
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} ILIKE {rhs}", (*lhs_params, *rhs_params)
+    sql = "{lhs} ILIKE {rhs}"
 
 
-class HeadLike(Lookup):
+class HeadLike(_PatternLookup):
     """``UPPER(LEFT(lhs, PREFIX_LENGTH)) LIKE UPPER(rhs)`` (PostgreSQL), ``rhs`` a prefix
     pattern: the expression of the prefix index, which a btree answers as a range."""
 
     lookup_name = "head_like"
-    prepare_rhs = False
-
-    def as_sql(self, compiler: Any, connection: Any) -> _AsSqlType:
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return (
-            f"UPPER(LEFT({lhs}, {PREFIX_LENGTH})) LIKE UPPER({rhs})",
-            (*lhs_params, *rhs_params),
-        )
+    sql = f"UPPER(LEFT({{lhs}}, {PREFIX_LENGTH})) LIKE UPPER({{rhs}})"
 
 
 # What separates the parts of a path and its query.
@@ -130,6 +129,10 @@ def _path_like(queryset: QuerySet[ErrorLog], text: str, prefix: bool) -> QuerySe
     return found
 
 
+# The column each kind of term but a path's is looked up in.
+_COLUMNS: Final = {ERROR_ID: "error_id", CODE: "code", REQUEST_ID: "request_id", USER: "username"}
+
+
 @dataclass(frozen=True)
 class Term:
     """A search term and what it was taken for."""
@@ -139,17 +142,9 @@ class Term:
 
     def filter(self, queryset: QuerySet[ErrorLog]) -> QuerySet[ErrorLog]:
         """The rows this term finds."""
-        if self.kind == ERROR_ID:
-            return queryset.filter(error_id=self.value)
-        if self.kind == PATH_PREFIX:
-            return _path_like(queryset, self.value, prefix=True)
-        if self.kind == CODE:
-            return queryset.filter(code=self.value)
-        if self.kind == REQUEST_ID:
-            return queryset.filter(request_id=self.value)
-        if self.kind == USER:
-            return queryset.filter(username=self.value)
-        return _path_like(queryset, self.value, prefix=False)
+        if self.kind in (PATH_PREFIX, PATH_FRAGMENT):
+            return _path_like(queryset, self.value, prefix=self.kind == PATH_PREFIX)
+        return queryset.filter(**{_COLUMNS[self.kind]: self.value})
 
     def description(self) -> str:
         return str(DESCRIPTIONS[self.kind] % {"term": self.value})
