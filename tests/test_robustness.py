@@ -315,6 +315,36 @@ def test_the_last_resort_answers_in_the_sites_format(client, monkeypatch, settin
     assert response.json()["error_id"] == response["X-Error-Id"]
 
 
+@pytest.mark.django_db
+def test_the_last_resort_writes_the_request_id_under_its_header(client, monkeypatch, settings):
+    from apierrors.http import pipeline
+
+    settings.APIERRORS = {**settings.APIERRORS, "REQUEST_ID_HEADER": "X-Trace-Id"}
+    monkeypatch.setattr(
+        pipeline.ErrorHandler, "compose", lambda *a: (_ for _ in ()).throw(KeyError("x"))
+    )
+
+    response = client.get("/api/t/raise/not_found/", HTTP_X_TRACE_ID="trace-9")
+
+    assert response.status_code == 500
+    assert response["X-Trace-Id"] == "trace-9"
+    assert "X-Request-Id" not in response
+    assert log_row(response).request_id == "trace-9"
+
+
+@pytest.mark.django_db
+def test_a_request_id_header_that_cannot_be_sent_does_not_make_the_handler_raise(client, settings):
+    # Without the middleware, which would fail on every response with it.
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "apierrors" not in m]
+    settings.APIERRORS = {**settings.APIERRORS, "REQUEST_ID_HEADER": "X-Trace-Ïd"}
+
+    response = client.get("/api/t/raise/not_found/")
+
+    assert response.status_code == 500
+    assert response.json()["code"] == "server_error"
+    assert ids.valid_request_id(response["X-Request-Id"])
+
+
 # The request.user trap ----------------------------------------------------------------------------
 
 

@@ -23,7 +23,7 @@ from django.utils.log import log_response
 from apierrors import i18n
 from apierrors.catalog import drafts
 from apierrors.catalog.store import catalog
-from apierrors.conf import apierrors_settings
+from apierrors.conf import DEFAULTS, apierrors_settings
 from apierrors.core import ids
 from apierrors.core.entry import LAST_RESORT, Entry
 from apierrors.core.error import client_error
@@ -173,11 +173,7 @@ class ErrorHandler:
     def render(
         self, formatter: Formatter, problem: Problem, error: ClientError, body: dict[str, Any]
     ) -> HttpResponse:
-        headers = {
-            "X-Error-Id": error.error_id,
-            "X-Request-Id": error.request_id,
-            "Content-Language": error.language,
-        }
+        headers = id_headers(error.error_id, error.request_id, error.language)
         if error.is_retryable and error.status_code == 503:
             headers["Retry-After"] = str(apierrors_settings.RETRY_AFTER)
         headers.update(problem.headers)
@@ -200,7 +196,7 @@ class ErrorHandler:
         if error.status_code < 500 or self.django_request is None:
             return
         self.sentry_event_id = sentry.capture(
-            self.exc, error_id=self.error_id, request_id=response["X-Request-Id"]
+            self.exc, error_id=self.error_id, request_id=error.request_id
         )
         # Receivers read sys.exc_info(), as in the except block Django sends it from; the
         # answer may be decided after the view's except block has ended (ErrorResponse).
@@ -275,6 +271,18 @@ def run(handler: ErrorHandler) -> HttpResponse:
         # The record step did not get to it: the view's transaction is rolled back all the same.
         handler.rollback()
     return response
+
+
+def id_headers(
+    error_id: str, request_id: str, language: str, request_id_header: str = ""
+) -> dict[str, str]:
+    """The headers every error response carries, whatever the format; the request id's under
+    REQUEST_ID_HEADER."""
+    return {
+        "X-Error-Id": error_id,
+        request_id_header or apierrors_settings.REQUEST_ID_HEADER: request_id,
+        "Content-Language": language,
+    }
 
 
 def answer(
@@ -481,12 +489,18 @@ def last_resort(handler: ErrorHandler, failure: BaseException) -> HttpResponse:
         content = json.dumps(
             {"title": error.title, "status": 500, "code": error.code, "error_id": error_id}
         )
-    headers = {
-        "X-Error-Id": error_id,
-        "X-Request-Id": request_id,
-        "Content-Language": LAST_RESORT.language,
-    }
-    response = answer(handler.response, content.encode(), status, content_type, headers, error_id)
+    try:
+        headers = id_headers(error_id, request_id, LAST_RESORT.language)
+        response = answer(
+            handler.response, content.encode(), status, content_type, headers, error_id
+        )
+    except Exception:  # REQUEST_ID_HEADER may be what failed: not a header name, not readable
+        headers = id_headers(
+            error_id, request_id, LAST_RESORT.language, DEFAULTS["REQUEST_ID_HEADER"]
+        )
+        response = answer(
+            handler.response, content.encode(), status, content_type, headers, error_id
+        )
     try:
         logger.error(
             "apierrors error_id=%s answered by the last resort; original %s; the handler "
