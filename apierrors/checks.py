@@ -26,7 +26,7 @@ class Codes:
     VIEW_FORMAT = "apierrors.E102"
     CAMELCASE_FIELD_PATHS = "apierrors.E103"
     RETRY_AFTER = "apierrors.E104"
-    ANSWER_AFTER_VIEW = "apierrors.E105"
+    # apierrors.E105 was ANSWER_AFTER_VIEW's, a setting no longer: not to be given again.
     UNKNOWN_SETTING = "apierrors.W001"
     HANDLER = "apierrors.W002"
     MIDDLEWARE = "apierrors.W003"
@@ -66,7 +66,6 @@ class Messages:
     VIEW_FORMAT = _("The error format {value!r} of view {view} cannot be used: {reason}.")
     CAMELCASE_FIELD_PATHS = _("APIERRORS['CAMELCASE_FIELD_PATHS'] must be True or False.")
     RETRY_AFTER = _("APIERRORS['RETRY_AFTER'] must be a whole number of seconds, 0 or more.")
-    ANSWER_AFTER_VIEW = _("APIERRORS['ANSWER_AFTER_VIEW'] must be True, False or 'auto'.")
     FORMAT_BY_PATH_PREFIX = _(
         "APIERRORS['FORMAT_BY_PATH'] key {prefix!r} does not start with '/': no path matches it."
     )
@@ -310,9 +309,6 @@ def check_settings(
     retry_after = user.get("RETRY_AFTER", DEFAULTS["RETRY_AFTER"])
     if isinstance(retry_after, bool) or not isinstance(retry_after, int) or retry_after < 0:
         messages.append(Error(str(Messages.RETRY_AFTER), id=Codes.RETRY_AFTER))
-    answer_after_view = user.get("ANSWER_AFTER_VIEW", DEFAULTS["ANSWER_AFTER_VIEW"])
-    if not (isinstance(answer_after_view, bool) or answer_after_view == "auto"):
-        messages.append(Error(str(Messages.ANSWER_AFTER_VIEW), id=Codes.ANSWER_AFTER_VIEW))
     return messages
 
 

@@ -277,21 +277,14 @@ def fit(record: Record) -> Record:
 
 
 def after_response(request: Any, step: Callable[[], None]) -> None:
-    """Run ``step`` once the view returned, when the middleware runs: outside the view's
+    """Run ``step`` once the view returned, when the middleware runs after it: outside the view's
     transaction (under ATOMIC_REQUESTS, the database lock it may hold is released by then);
-    else now. A step must not raise."""
-    if not after_view(request, step):
-        step()
-
-
-def after_view(request: Any, step: Callable[[], None]) -> bool:
-    """Run ``step`` when the middleware runs after the view, if it runs; whether it will.
-    A step must not raise."""
+    now without the middleware. A step must not raise."""
     pending = getattr(getattr(request, "_request", request), PENDING_ATTR, None)
     if pending is None:
-        return False
-    pending.append(step)
-    return True
+        step()
+    else:
+        pending.append(step)
 
 
 def run_pending(steps: list[Callable[[], None]]) -> None:
