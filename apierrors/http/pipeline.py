@@ -81,7 +81,7 @@ class ErrorHandler:
         # The response is decided: a failure reporting or recording it must not replace it.
         self.contained("report", self.report, error, response)
         self.contained("rollback", self.rollback)
-        self.contained("record", self.record, problem, entry, error, body)
+        self.after_view("record", self.record, problem, entry, error, body)
         return response
 
     def contained(self, step: str, function: Any, *args: Any) -> None:
@@ -95,6 +95,10 @@ class ErrorHandler:
                 step,
                 extra={"error_id": self.error_id},
             )
+
+    def after_view(self, step: str, function: Any, *args: Any) -> None:
+        """Run a step once the view returned, outside its transaction (log.after_response)."""
+        log.after_response(self.request, partial(self.contained, step, function, *args))
 
     # Steps -------------------------------------------------------------------------------
 
@@ -214,18 +218,10 @@ class ErrorHandler:
     def record(
         self, problem: Problem, entry: Entry, error: ClientError, body: dict[str, Any]
     ) -> None:
+        """The error's row, once the view returned: storm control decides whether it is full or
+        light, and only that one is built."""
         if not apierrors_settings.LOG_ENABLED:
             return
-        # The rest waits until the view returned, outside its transaction (log.after_response).
-        log.after_response(
-            self.request, partial(self.contained, "record", self.keep, problem, entry, error, body)
-        )
-
-    def keep(
-        self, problem: Problem, entry: Entry, error: ClientError, body: dict[str, Any]
-    ) -> None:
-        """The record step's own work: storm control decides whether the error's row is full or
-        light, and only that record is built."""
         first = log.head(
             error,
             problem,
@@ -244,7 +240,7 @@ class ErrorHandler:
             item["sentry_event_id"] = self.sentry_event_id
             return item
 
-        log.keep(first, build, partial(log.light_record, first, error, self.request))
+        log.record(first, build, partial(log.light_record, first, error, self.request))
 
 
 def handle(
@@ -354,6 +350,8 @@ def _last_resort_request_id(django_request: Any) -> str:
 
 def _last_resort_record(handler: ErrorHandler, failure: BaseException, request_id: str) -> None:
     """What the log still learns when the pipeline failed: the original error and the failure."""
+    if not apierrors_settings.LOG_ENABLED:
+        return
     problem = Problem(code=LAST_RESORT.code, exc=handler.exc)
     error = _last_resort_error(handler, request_id)
     item = log.build_record(problem, error, {"error_id": handler.error_id}, handler.request)
@@ -362,7 +360,7 @@ def _last_resort_record(handler: ErrorHandler, failure: BaseException, request_i
         apierrors_settings.LOG_MAX_TRACEBACK,
         keep="tail",
     )
-    log.record(item, handler.request)
+    handler.after_view("record", log.save, [item])
 
 
 def _format(exc: BaseException) -> str:
