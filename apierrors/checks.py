@@ -35,7 +35,7 @@ class Codes:
     VIEW_FORMAT = "apierrors.E102"
     CAMELCASE_FIELD_PATHS = "apierrors.E103"
     RETRY_AFTER = "apierrors.E104"
-    ANSWER_AFTER_VIEW = "apierrors.E105"
+    # apierrors.E105 was ANSWER_AFTER_VIEW's, a setting no longer: not to be given again.
     UNKNOWN_SETTING = "apierrors.W001"
     HANDLER = "apierrors.W002"
     MIDDLEWARE = "apierrors.W003"
@@ -76,7 +76,6 @@ class Messages:
     APP_ORDER = _("'modeltranslation' must be in INSTALLED_APPS, before 'django.contrib.admin'.")
     FORMAT_OPTIONS = _("APIERRORS['FORMAT_OPTIONS'] cannot be used: {reason}.")
     VIEW_FORMAT = _("The error format {value!r} of view {view} cannot be used: {reason}.")
-    ANSWER_AFTER_VIEW = _("APIERRORS['ANSWER_AFTER_VIEW'] must be True, False or 'auto'.")
     FORMAT_BY_PATH_PREFIX = _(
         "APIERRORS['FORMAT_BY_PATH'] key {prefix!r} does not start with '/': no path matches it."
     )
@@ -478,9 +477,6 @@ def check_settings(
         )
         for reason in _format_options_problems(format_options)
     )
-    answer_after_view = user.get("ANSWER_AFTER_VIEW", DEFAULTS["ANSWER_AFTER_VIEW"])
-    if not (isinstance(answer_after_view, bool) or answer_after_view == "auto"):
-        messages.append(Error(str(Messages.ANSWER_AFTER_VIEW), id=Codes.ANSWER_AFTER_VIEW))
     return messages
 
 

@@ -26,11 +26,6 @@ DEFAULTS: Final[dict[str, Any]] = {
     "API_PREFIXES": ["/api/"],
     # Dotted exception class path -> catalog code; the most specific class in the MRO wins.
     "EXCEPTION_CODES": {},
-    # Errors of DRF views inside an ATOMIC_REQUESTS transaction: answered once that transaction
-    # ended (True) or inside it, then rolled back (False). "auto": after it where the transaction
-    # holds the whole database's write lock (SQLite), so that other requests do not wait while
-    # the answer is built; inside it elsewhere, which costs less.
-    "ANSWER_AFTER_VIEW": "auto",
     # Create a draft catalog entry when a code is raised that the catalog does not know. Drafts
     # stay off the public reference (page and JSON) until staff uncheck "draft". A draft is
     # written with the error's log row: none while LOG["ENABLED"] is False.

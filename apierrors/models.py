@@ -210,7 +210,7 @@ class ErrorCount(models.Model):
     """How many log rows each code had in each hour (UTC): the catalog's 24 h and 7 days
     columns read a few of these rows instead of counting the log.
 
-    Written with the log rows, in the same transaction (apierrors.log.record.store()).
+    Written with the log rows, in the same transaction (apierrors.log.record.save_batch()).
     """
 
     code = models.CharField(_("code"), max_length=100)

@@ -142,7 +142,7 @@ def main() -> int:
         profiler = Profiler(interval=args.interval)
         profiler.start()
         for start in range(0, len(records), batch_size):
-            log.store(records[start : start + batch_size])
+            log.save_now(records[start : start + batch_size])
         profiler.stop()
         print(f"the log writer storing {len(records)} records in batches of {batch_size}:")
         print(profiler.output_text(unicode=True, color=False, show_all=False))

@@ -292,7 +292,7 @@ def fill(rows: int, log: Callable[[str], None]) -> dict[str, float]:
 
 def rebuild_counts(cursor: Any) -> None:
     """The catalog's per-hour counts of the rows the fill wrote (apierrors.log.counts): the fill
-    inserts in SQL, past apierrors.log.store(), which keeps them as rows are written."""
+    inserts in SQL, past apierrors.log.record.save_batch(), which keeps them as rows are written."""
     from django.db import connection
 
     from apierrors.models import ErrorCount, ErrorLog

@@ -80,10 +80,10 @@ def site_format(name: str) -> Iterator[Formatter]:
 
 
 def stored_row(**fields: Any) -> ErrorLog:
-    """A log row written as the app writes its rows (apierrors.log.store()), counts included;
+    """A log row written as the app writes its rows (apierrors.log.record.save_now()), counts included;
     the columns not given keep their defaults."""
     record = {"request_id": "", "create_draft": False, **fields}
-    log.store([record])
+    log.save_now([record])
     return ErrorLog.objects.get(error_id=fields["error_id"])
 
 

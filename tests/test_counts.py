@@ -73,7 +73,7 @@ def test_a_batch_the_database_refuses_is_stored_row_by_row_and_counted_once(admi
 
     # The error_id again: the unique column refuses the batch, and its count goes with it;
     # each row is then tried on its own, and the one already stored is not stored twice.
-    log.store(batch)
+    log.save_now(batch)
 
     page = admin_client.get(CODES_URL).content.decode()
     assert set(ErrorLog.objects.filter(code="conflict").values_list("error_id", flat=True)) == {

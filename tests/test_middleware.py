@@ -83,3 +83,35 @@ def test_successful_responses_carry_a_request_id(client):
 
     assert response.status_code == 200
     assert len(response["X-Request-Id"]) == 32
+
+
+@pytest.fixture
+def trace_id_header(settings) -> None:
+    settings.APIERRORS = {**settings.APIERRORS, "REQUEST_ID_HEADER": "X-Trace-Id"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/t/raise/not_found/",  # a DRF view's error
+        "/api/t/plain/crash/",  # a plain view's, under an API prefix
+        "/api/no/such/endpoint/",  # no URL matched
+    ],
+)
+def test_the_request_id_header_is_read_and_written_under_its_setting(client, trace_id_header, path):
+    response = client.get(path, HTTP_X_TRACE_ID="trace-42", HTTP_X_REQUEST_ID="other-1")
+
+    assert response["X-Trace-Id"] == "trace-42"
+    assert "X-Request-Id" not in response
+    row = log_row(response)
+    assert (row.request_id, row.request_id_from_client) == ("trace-42", True)
+
+
+def test_the_request_id_header_of_a_successful_response_follows_its_setting(
+    client, trace_id_header
+):
+    response = client.get("/api/t/raise/nothing/", HTTP_X_REQUEST_ID="other-1")
+
+    assert response.status_code == 200
+    assert len(response["X-Trace-Id"]) == 32
+    assert "X-Request-Id" not in response

@@ -156,7 +156,7 @@ def test_check_messages_speak_the_active_language(settings):
         (warning,) = apierrors_checks()
 
     assert warning.msg == "APIERRORS contient des clés inconnues : FORMATT."
-    assert warning.hint.startswith("Clés connues : ANSWER_AFTER_VIEW, API_PREFIXES, ")
+    assert warning.hint.startswith("Clés connues : API_PREFIXES, CACHE_ALIAS, ")
 
 
 # The admin -------------------------------------------------------------------------------------------

@@ -112,7 +112,7 @@ def test_a_burst_from_several_threads_reaches_the_database_in_batches(background
 
     def send(burst: list[dict[str, Any]]) -> None:
         for item in burst:  # one hand-over per error, as requests make them
-            log.write([item])
+            log.save([item])
 
     threads = [threading.Thread(target=send, args=(burst,)) for burst in bursts]
     for thread in threads:
@@ -134,7 +134,7 @@ def test_a_lone_record_is_stored_without_a_flush(background):
     background(BATCH_SIZE=100)
     item = new_record()
 
-    log.write([item])
+    log.save([item])
 
     # The writer's own count, not the table: on SQLite's shared in-memory test database a read
     # made while the writer inserts makes the insert wait and try again.
@@ -145,16 +145,16 @@ def test_a_lone_record_is_stored_without_a_flush(background):
 def test_overflow_is_counted_reported_once_and_never_waited_for(background, caplog):
     entered, gate = threading.Event(), threading.Event()
 
-    def slow_store(records: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
+    def slow_save_batch(records: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
         entered.set()
         gate.wait(30)  # a log database that does not answer
-        return log.save(records)
+        return log.save_batch(records)
 
-    stuck = writer.LogWriter(slow_store, batch_size=100, queue_size=1_000)
+    stuck = writer.LogWriter(slow_save_batch, batch_size=100, queue_size=1_000)
     burst = [new_record() for _ in range(5_000)]
-    assert stuck.submit(burst[:1]) == 1
+    assert stuck.put(burst[:1]) == 1
     assert entered.wait(30)  # the thread holds that one record in the database
-    accepted = 1 + sum(stuck.submit([item]) for item in burst[1:])
+    accepted = 1 + sum(stuck.put([item]) for item in burst[1:])
 
     stats = stuck.stats()
     # Every hand-over returned while the database held the first batch: none waited for room.
@@ -174,18 +174,18 @@ def test_overflow_is_counted_reported_once_and_never_waited_for(background, capl
 
 
 def test_dropped_records_are_reported_at_most_once_per_interval(background, caplog):
-    quiet = writer.LogWriter(log.save, batch_size=100, queue_size=1_000, report_interval=3600)
+    quiet = writer.LogWriter(log.save_batch, batch_size=100, queue_size=1_000, report_interval=3600)
     records = [new_record() for _ in range(4_500)]
 
     def reports() -> list[str]:
         return [r.getMessage() for r in caplog.records if "queue full" in r.getMessage()]
 
-    assert quiet.submit(records[:1_500]) == 1_000  # one hand-over larger than the queue
+    assert quiet.put(records[:1_500]) == 1_000  # one hand-over larger than the queue
     wait_for(lambda: len(reports()) == 1)
     assert quiet.flush(timeout=30)
-    assert quiet.submit(records[1_500:3_000]) == 1_000
+    assert quiet.put(records[1_500:3_000]) == 1_000
     assert quiet.flush(timeout=30)
-    assert quiet.submit(records[3_000:]) == 1_000
+    assert quiet.put(records[3_000:]) == 1_000
     assert quiet.flush(timeout=30)
     assert len(reports()) == 1  # within the interval: counted, not yet reported
 
@@ -246,8 +246,8 @@ def test_a_missing_log_table_holds_the_records_until_it_is_back(client, backgrou
 def test_records_still_held_when_the_writer_stops_go_to_python_logging(background, caplog):
     held = [new_record() for _ in range(3)]
     with log_table_away():
-        stopping = writer.LogWriter(log.save, batch_size=100, queue_size=1_000)
-        assert stopping.submit(held) == 3
+        stopping = writer.LogWriter(log.save_batch, batch_size=100, queue_size=1_000)
+        assert stopping.put(held) == 3
         wait_for(lambda: stopping.stats().failing, timeout=30)
 
         assert stopping.stop(timeout=0.5)
@@ -268,7 +268,7 @@ def test_a_row_the_database_refuses_goes_to_python_logging_alone(background, cap
     good = [new_record() for _ in range(5)]
     bad = {**new_record(), "status_code": -1}  # the column's CHECK constraint refuses it
 
-    assert writer.submit([*good[:2], bad, *good[2:]]) == 6
+    assert writer.put([*good[:2], bad, *good[2:]]) == 6
     assert writer.flush(timeout=30)
 
     stats = writer.get_writer().stats()
@@ -285,9 +285,9 @@ def test_a_row_the_database_refuses_goes_to_python_logging_alone(background, cap
 
 def test_a_batch_tried_again_after_it_was_committed_stores_each_row_once():
     batch = [new_record() for _ in range(5)]
-    log.save(batch[:2])  # a first try whose commit went through, its answer lost
+    log.save_batch(batch[:2])  # a first try whose commit went through, its answer lost
 
-    assert log.save(batch) == []
+    assert log.save_batch(batch) == []
 
     assert ErrorLog.objects.filter(error_id__in=[i["error_id"] for i in batch]).count() == 5
 
@@ -325,7 +325,7 @@ def test_copy_and_insert_store_the_same_values(background):
 
 def test_shutdown_stores_what_waits_and_ends_the_thread(background):
     background(BATCH_SIZE=100)
-    log.write([new_record() for _ in range(42)])
+    log.save([new_record() for _ in range(42)])
     thread = writer.get_writer()._thread
     assert thread is not None
 
@@ -370,7 +370,7 @@ def test_process_exit_stores_the_queue(tmp_path):
         with connection.schema_editor() as editor:
             editor.create_model(ErrorLog)
             editor.create_model(ErrorCount)
-        log.write([new_record() for _ in range(250)])
+        log.save([new_record() for _ in range(250)])
         print("queued", flush=True)
         """
     )
@@ -394,7 +394,7 @@ def test_staff_see_what_the_log_lost_on_the_admin_index_and_in_the_checks(admin_
     )
     assert notice not in unescape(admin_client.get("/admin/").content.decode())
 
-    assert writer.submit([new_record() for _ in range(5)]) == 1  # a queue of one
+    assert writer.put([new_record() for _ in range(5)]) == 1  # a queue of one
     assert writer.flush(timeout=30)
 
     assert notice in unescape(admin_client.get("/admin/").content.decode())

@@ -1,4 +1,4 @@
-"""The error pipeline: resolve, look up, compose, render, report, record. It never raises."""
+"""The error pipeline: resolve, language, lookup, compose, render, report, record; never raises."""
 
 from __future__ import annotations
 
@@ -6,9 +6,7 @@ import functools
 import json
 import logging
 import re
-import sys
 import traceback
-from collections.abc import Callable
 from functools import partial
 from http.client import responses
 from typing import Any, Final
@@ -16,14 +14,13 @@ from typing import Any, Final
 from django.core.signals import got_request_exception, setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
-from django.http.response import ResponseHeaders
-from django.utils.cache import patch_vary_headers
 from django.utils.log import log_response
+from rest_framework.views import set_rollback
 
 from apierrors import i18n
 from apierrors.catalog import drafts
 from apierrors.catalog.store import catalog
-from apierrors.conf import apierrors_settings
+from apierrors.conf import DEFAULTS, apierrors_settings
 from apierrors.core import ids
 from apierrors.core.entry import LAST_RESORT, Entry
 from apierrors.core.error import client_error
@@ -57,34 +54,34 @@ def _forget(*, setting: str, **kwargs: Any) -> None:
 
 
 class ErrorHandler:
-    """Turns one exception into one response. Each step may be overridden in a subclass."""
+    """Turns one exception into one response: run() calls the steps in turn, and a subclass
+    may override any of them."""
 
-    def __init__(self, exc: BaseException, request: Any, view: Any = None) -> None:
+    def __init__(
+        self, exc: BaseException, request: Any, view: Any = None, *, in_view: bool = False
+    ) -> None:
         self.exc = exc
         self.request = request
         self.view = view
+        # DRF's handler runs inside the view, in its ATOMIC_REQUESTS transaction if any; the
+        # middleware's once the view returned.
+        self.in_view = in_view
         self.django_request: HttpRequest | None = getattr(request, "_request", request)
         self.error_id = ids.new_error_id()
         self.sentry_event_id = ""
-        # The response render() answers into; a new HttpResponse when None (ErrorResponse's).
-        self.response: HttpResponse | None = None
-        # Marks the view's transaction for rollback before the record step, when the answer is
-        # built inside it (exception_handler, ErrorResponse.decide); record() calls it.
-        self.rollback: Callable[[], None] | None = None
-        self.rolled_back = False
         log_context.bind_error_id(self.error_id)
 
     def run(self) -> HttpResponse:
         formatter = self.formatter()
         problem = formatter.adapt(self.resolve())
-        lang = self.language()
-        entry = self.lookup(problem, lang)
+        entry = self.lookup(problem, self.language())
         error = self.compose(problem, entry)
         body = formatter.body(error)
         response = self.render(formatter, problem, error, body)
         # The response is decided: a failure reporting or recording it must not replace it.
         self.contained("report", self.report, error, response)
-        self.contained("record", self.record, problem, entry, error, body)
+        self.contained("rollback", self.rollback)
+        self.after_view("record", self.record, problem, entry, error, body)
         return response
 
     def contained(self, step: str, function: Any, *args: Any) -> None:
@@ -98,6 +95,10 @@ class ErrorHandler:
                 step,
                 extra={"error_id": self.error_id},
             )
+
+    def after_view(self, step: str, function: Any, *args: Any) -> None:
+        """Run a step once the view returned, outside its transaction (log.after_response)."""
+        log.after_response(self.request, partial(self.contained, step, function, *args))
 
     # Steps -------------------------------------------------------------------------------
 
@@ -173,18 +174,13 @@ class ErrorHandler:
     def render(
         self, formatter: Formatter, problem: Problem, error: ClientError, body: dict[str, Any]
     ) -> HttpResponse:
-        headers = {
-            "X-Error-Id": error.error_id,
-            "X-Request-Id": error.request_id,
-            "Content-Language": error.language,
-        }
+        headers = id_headers(error.error_id, error.request_id, error.language)
         if error.is_retryable and error.status_code == 503:
             headers["Retry-After"] = str(apierrors_settings.RETRY_AFTER)
         headers.update(problem.headers)
         headers.update(formatter.headers(error))
         # Bytes, not text: HttpResponse would find the charset in the Content-Type to encode.
         return answer(
-            self.response,
             body_text(body).encode(),
             formatter.status_code(error),
             formatter.media_type,
@@ -200,13 +196,9 @@ class ErrorHandler:
         if error.status_code < 500 or self.django_request is None:
             return
         self.sentry_event_id = sentry.capture(
-            self.exc, error_id=self.error_id, request_id=response["X-Request-Id"]
+            self.exc, error_id=self.error_id, request_id=error.request_id
         )
-        # Receivers read sys.exc_info(), as in the except block Django sends it from; the
-        # answer may be decided after the view's except block has ended (ErrorResponse).
-        while_handling(
-            self.exc, partial(got_request_exception.send, sender=None, request=self.django_request)
-        )
+        got_request_exception.send(sender=None, request=self.django_request)
         log_response(
             "%s: %s",
             responses.get(error.status_code, "Server Error"),
@@ -217,33 +209,24 @@ class ErrorHandler:
             exception=self.exc,
         )
 
+    def rollback(self) -> None:
+        """Inside the view, its ATOMIC_REQUESTS transaction is marked for rollback, as DRF's own
+        handler marks it: once the catalog was read, before a record may be written."""
+        if self.in_view:
+            set_rollback()
+
     def record(
         self, problem: Problem, entry: Entry, error: ClientError, body: dict[str, Any]
     ) -> None:
-        if self.rollback is not None:
-            # From here on the view's transaction is doomed, so a record written at once in it
-            # (no middleware to defer it) is not silently rolled back with the view: it goes to
-            # Python logging instead. Nothing after this point queries that connection.
-            self.rollback()
-            self.rolled_back = True
+        """The error's row, once the view returned: storm control decides whether it is full or
+        light, and only that one is built."""
         if not apierrors_settings.LOG["ENABLED"]:
             return
-        # The rest waits until the view returned, outside its transaction (log.after_response).
-        log.after_response(
-            self.request, partial(self.contained, "record", self.keep, problem, entry, error, body)
-        )
-
-    def keep(
-        self, problem: Problem, entry: Entry, error: ClientError, body: dict[str, Any]
-    ) -> None:
-        """The record step's own work: storm control decides whether the error's row is full or
-        light, and only that record is built."""
-        django_request = getattr(self.request, "_request", self.request)
         first = log.head(
             error,
             problem,
             self.request,
-            request_id_from_client=request_id_from_client(django_request, error.request_id),
+            request_id_from_client=request_id_from_client(self.django_request, error.request_id),
         )
 
         def build() -> dict[str, Any]:
@@ -257,202 +240,42 @@ class ErrorHandler:
             item["sentry_event_id"] = self.sentry_event_id
             return item
 
-        log.keep(first, build, partial(log.light_record, first, error, self.request))
+        log.record(first, build, partial(log.light_record, first, error, self.request))
 
 
-def handle(exc: BaseException, request: Any, view: Any = None) -> HttpResponse:
-    """Answer ``exc`` now (the middleware's path, after the view)."""
-    return run(ErrorHandler(exc, request, view))
-
-
-def run(handler: ErrorHandler) -> HttpResponse:
-    """Run the pipeline; if it fails, answer from the last resort, which needs nothing."""
+def handle(
+    exc: BaseException, request: Any, view: Any = None, *, in_view: bool = False
+) -> HttpResponse:
+    """Answer ``exc``: the pipeline, or the last resort if it fails, which needs nothing."""
+    handler = ErrorHandler(exc, request, view, in_view=in_view)
     try:
-        response = handler.run()
+        return handler.run()
     except Exception as failure:
-        response = last_resort(handler, failure)
-    if handler.rollback is not None and not handler.rolled_back:
-        # The record step did not get to it: the view's transaction is rolled back all the same.
-        handler.rollback()
-    return response
+        return last_resort(handler, failure)
+
+
+def id_headers(
+    error_id: str, request_id: str, language: str, request_id_header: str = ""
+) -> dict[str, str]:
+    """The headers every error response carries, whatever the format; the request id's under
+    REQUEST_ID_HEADER."""
+    return {
+        "X-Error-Id": error_id,
+        request_id_header or apierrors_settings.REQUEST_ID_HEADER: request_id,
+        "Content-Language": language,
+    }
 
 
 def answer(
-    response: HttpResponse | None,
-    content: bytes,
-    status: int,
-    content_type: str,
-    headers: dict[str, str],
-    error_id: str,
+    content: bytes, status: int, content_type: str, headers: dict[str, str], error_id: str
 ) -> HttpResponse:
-    """``response`` (a new HttpResponse when None) made the answer: every header an error
-    response carries, whatever the format, and Vary: Accept-Language."""
-    if response is None:
-        response = HttpResponse(content, status=status, content_type=content_type)
-    else:
-        HttpResponse.__init__(response, content, status=status, content_type=content_type)
+    """The error's response: ``headers`` and Vary: Accept-Language."""
+    response = HttpResponse(content, status=status, content_type=content_type)
     for name, value in headers.items():
         response[name] = value
     language.vary_on_language(response)
     response.apierrors_error_id = error_id  # type: ignore[attr-defined]
     return response
-
-
-class ErrorResponse(HttpResponse):
-    """The answer of DRF's exception handler, decided once the view returned.
-
-    DRF's handler returns it at once, the view's transaction marked for rollback, as DRF's own
-    returns a ``Response``; Django renders it after the view returned and its ATOMIC_REQUESTS
-    transaction ended, and ``render()`` runs the pipeline then. Under SQLite, whose transaction
-    holds the database's write lock, the answer is thus not built while the lock is held.
-
-    Whoever reads it first decides it at that moment: its status, its content, any header but
-    ``Vary``, its cookies (a decorator around the view, a test calling the view directly, a
-    site's own exception handler around ours). Headers written before (DRF's ``Allow`` and
-    ``Vary: Accept``, a decorator's) are kept over the pipeline's, and ``Vary`` values merged, as
-    if written after it, as they were when the handler answered at once. A response no one read
-    is decided by the middleware after the view (log.run_pending), so that its error is logged
-    all the same.
-
-    Until then it holds no more than its headers: ``HttpResponse.__init__`` runs once, when it is
-    decided, and what it would have set is looked up through ``__getattr__``, which decides.
-    """
-
-    # Until it is decided: the handler, and the connections it marked for rollback.
-    _handler: ErrorHandler | None = None
-    _marked: list[Any] = []
-    _status = 500
-
-    def __init__(self, handler: ErrorHandler, marked: list[Any]) -> None:
-        # Not HttpResponse's own __init__: decide() runs it with the answer.
-        self.headers = PendingHeaders(self)
-        self.apierrors_error_id = handler.error_id
-        self._marked = marked
-        self._handler = handler
-        log.after_view(handler.request, self.decide)
-
-    def __getattr__(self, name: str) -> Any:
-        """An attribute HttpResponse.__init__ sets (cookies, the content, the charset), read
-        before the answer was decided: decide it, then read it."""
-        if self._handler is None or name.startswith("__"):
-            raise AttributeError(name)
-        self.decide()
-        return getattr(self, name)
-
-    @property
-    def is_decided(self) -> bool:
-        return self._handler is None
-
-    def decide(self) -> None:
-        handler = self._handler
-        if handler is None:
-            return
-        self._handler = None
-        written = self.headers
-        if isinstance(written, PendingHeaders):
-            written.response = None
-        # Decided inside the view: its transaction, marked for rollback when the view raised,
-        # is unmarked while the catalog may be read, and marked again before the record step.
-        doomed = [db for db in self._marked if db.in_atomic_block and db.get_rollback()]
-        if doomed:
-            for db in doomed:
-                db.set_rollback(False)
-            handler.rollback = partial(mark_rollback, doomed)
-        handler.response = self
-        try:
-            run(handler)
-        finally:
-            handler.response = None
-        for name, value in written.items():
-            if name.lower() == "vary" and self.has_header("Vary"):
-                patch_vary_headers(self, [part.strip() for part in value.split(",")])
-            else:
-                self[name] = value
-
-    def render(self) -> ErrorResponse:
-        """Django's call once the view returned."""
-        if self._handler is not None:
-            self.decide()
-        return self
-
-    @property
-    def status_code(self) -> int:
-        if self._handler is not None:
-            self.decide()
-        return self._status
-
-    @status_code.setter
-    def status_code(self, value: int) -> None:
-        if self._handler is not None:
-            self.decide()
-        self._status = value
-
-    @property
-    def content(self) -> bytes:
-        return HttpResponse.content.fget(self)  # type: ignore[attr-defined,no-any-return]
-
-    @content.setter
-    def content(self, value: Any) -> None:
-        if self._handler is not None:
-            self.decide()
-        HttpResponse.content.fset(self, value)  # type: ignore[attr-defined]
-
-
-class PendingHeaders(ResponseHeaders):
-    """A pending answer's headers: written as any; read (but Vary), they decide it first, and
-    the answer is read from the decided response's headers. Once it is decided (``response``
-    None), what was written before."""
-
-    def __init__(self, response: ErrorResponse) -> None:
-        super().__init__({})
-        self.response: ErrorResponse | None = response
-
-    def _answer(self) -> ResponseHeaders | None:
-        """The decided answer's headers, deciding it now; None once it is decided, when this
-        holds only what was written before."""
-        response = self.response
-        if response is None:
-            return None
-        response.decide()
-        return response.headers
-
-    def __getitem__(self, key: str) -> str:
-        headers = None if key.lower() == "vary" else self._answer()
-        return ResponseHeaders.__getitem__(self, key) if headers is None else headers[key]
-
-    def __iter__(self) -> Any:
-        headers = self._answer()
-        return ResponseHeaders.__iter__(self) if headers is None else iter(headers)
-
-    def __len__(self) -> int:
-        headers = self._answer()
-        return ResponseHeaders.__len__(self) if headers is None else len(headers)
-
-    def pop(self, key: str, default: Any = None) -> Any:
-        headers = self._answer()
-        if headers is None:
-            return ResponseHeaders.pop(self, key, default)
-        return headers.pop(key, default)
-
-
-def while_handling(exc: BaseException, function: Callable[[], Any]) -> Any:
-    """``function()`` with ``exc`` as the exception being handled (sys.exc_info()); ``exc``'s
-    traceback and context are left as they were."""
-    if sys.exc_info()[1] is exc:
-        return function()
-    traceback, context = exc.__traceback__, exc.__context__
-    try:
-        raise exc
-    except BaseException:
-        return function()
-    finally:
-        exc.__traceback__, exc.__context__ = traceback, context
-
-
-def mark_rollback(databases: list[Any]) -> None:
-    for db in databases:
-        if db.in_atomic_block:
-            db.set_rollback(True)
 
 
 def last_resort(handler: ErrorHandler, failure: BaseException) -> HttpResponse:
@@ -481,12 +304,14 @@ def last_resort(handler: ErrorHandler, failure: BaseException) -> HttpResponse:
         content = json.dumps(
             {"title": error.title, "status": 500, "code": error.code, "error_id": error_id}
         )
-    headers = {
-        "X-Error-Id": error_id,
-        "X-Request-Id": request_id,
-        "Content-Language": LAST_RESORT.language,
-    }
-    response = answer(handler.response, content.encode(), status, content_type, headers, error_id)
+    try:
+        headers = id_headers(error_id, request_id, LAST_RESORT.language)
+        response = answer(content.encode(), status, content_type, headers, error_id)
+    except Exception:  # REQUEST_ID_HEADER may be what failed: not a header name, not readable
+        headers = id_headers(
+            error_id, request_id, LAST_RESORT.language, DEFAULTS["REQUEST_ID_HEADER"]
+        )
+        response = answer(content.encode(), status, content_type, headers, error_id)
     try:
         logger.error(
             "apierrors error_id=%s answered by the last resort; original %s; the handler "
@@ -498,6 +323,7 @@ def last_resort(handler: ErrorHandler, failure: BaseException) -> HttpResponse:
         )
     except Exception:
         logger.error("apierrors error_id=%s answered by the last resort", error_id)
+    handler.contained("rollback", handler.rollback)
     try:
         _last_resort_record(handler, failure, request_id)
     except Exception:
@@ -524,6 +350,8 @@ def _last_resort_request_id(django_request: Any) -> str:
 
 def _last_resort_record(handler: ErrorHandler, failure: BaseException, request_id: str) -> None:
     """What the log still learns when the pipeline failed: the original error and the failure."""
+    if not apierrors_settings.LOG["ENABLED"]:
+        return
     problem = Problem(code=LAST_RESORT.code, exc=handler.exc)
     error = _last_resort_error(handler, request_id)
     item = log.build_record(problem, error, {"error_id": handler.error_id}, handler.request)
@@ -532,7 +360,7 @@ def _last_resort_record(handler: ErrorHandler, failure: BaseException, request_i
         apierrors_settings.LOG["MAX_TRACEBACK"],
         keep="tail",
     )
-    log.record(item, handler.request)
+    handler.after_view("record", log.save, [item])
 
 
 def _format(exc: BaseException) -> str:

@@ -1,9 +1,9 @@
 """Log rows per code and hour, kept as rows are written: the catalog's counts without a scan.
 
-``add()`` runs in the transaction that inserts the rows (apierrors.log.store()), so a count
-never includes a row that was rolled back. ``since()`` is a count over a period: whole hours
-from these counts, the part of an hour at the period's start from the log itself, through its
-(code, created_at) index.
+``add()`` runs in the transaction that inserts the rows (apierrors.log.record.save_batch()), so
+a count never includes a row that was rolled back. ``since()`` is a count over a period: whole
+hours from these counts, the part of an hour at the period's start from the log itself, through
+its (code, created_at) index.
 """
 
 from __future__ import annotations

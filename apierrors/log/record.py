@@ -9,7 +9,6 @@ import logging
 import time
 import traceback
 from collections.abc import Callable
-from functools import partial
 from typing import Any, Final
 
 from django.core import mail
@@ -190,24 +189,17 @@ def build_record(
     return record
 
 
-def record(first: Record, request: Any) -> None:
-    """Write a record once the view returned (see after_response)."""
-    if not apierrors_settings.LOG["ENABLED"]:
-        return
-    after_response(request, partial(write, [fit(first)]))
-
-
-def keep(first: Record, build: Callable[[], Record], light: Callable[[], Record]) -> None:
-    """Store an error's row: its full record (``build()``), or, when storm control trims the
+def record(first: Record, build: Callable[[], Record], light: Callable[[], Record]) -> None:
+    """Save an error's row: its full record (``build()``), or, when storm control trims the
     detail, its light record (``light()``) pointing to an earlier full row of the same error.
-    ``first`` is the error's head(): only the record kept is built."""
+    ``first`` is the error's head(): only the record saved is built."""
     detail_from = storm.decide(first)
     if detail_from is None:
         item = build()
     else:
         item = light()
         item["detail_from"] = detail_from
-    write([fit(item)])
+    save([item])
 
 
 # What gives way first when a row is over LOG["MAX_ROW_BYTES"]: least useful to support first.
@@ -269,21 +261,14 @@ def fit(record: Record) -> Record:
 
 
 def after_response(request: Any, step: Callable[[], None]) -> None:
-    """Run ``step`` once the view returned, when the middleware runs: outside the view's
+    """Run ``step`` once the view returned, when the middleware runs after it: outside the view's
     transaction (under ATOMIC_REQUESTS, the database lock it may hold is released by then);
-    else now. A step must not raise."""
-    if not after_view(request, step):
-        step()
-
-
-def after_view(request: Any, step: Callable[[], None]) -> bool:
-    """Run ``step`` when the middleware runs after the view, if it runs; whether it will.
-    A step must not raise."""
+    now without the middleware. A step must not raise."""
     pending = getattr(getattr(request, "_request", request), PENDING_ATTR, None)
     if pending is None:
-        return False
-    pending.append(step)
-    return True
+        step()
+    else:
+        pending.append(step)
 
 
 def run_pending(steps: list[Callable[[], None]]) -> None:
@@ -303,14 +288,16 @@ def run_pending(steps: list[Callable[[], None]]) -> None:
         steps.clear()
 
 
-def write(records: list[dict[str, Any]]) -> None:
-    """Hand the rows over: to this process's background writer, or inserted now in sync mode."""
+def save(records: list[Record]) -> None:
+    """Save the rows, each fitted to LOG["MAX_ROW_BYTES"]: put on this process's writer's queue
+    (background mode), or saved now (save_now)."""
     if not records:
         return
+    records = [fit(item) for item in records]
     if log_mode() == "background":
-        writer.submit(records)
+        writer.put(records)
     else:
-        store(records)
+        save_now(records)
 
 
 def log_mode() -> str:
@@ -322,8 +309,9 @@ def log_mode() -> str:
     return mode
 
 
-def store(records: list[dict[str, Any]]) -> None:
-    """Insert the rows; whatever fails goes to Python logging whole, never to the caller."""
+def save_now(records: list[Record]) -> None:
+    """Save the rows in this thread; whatever fails goes to Python logging whole, never to the
+    caller."""
     alias = router.db_for_write(ErrorLog)
     connection = connections[alias]
     if connection.in_atomic_block and connection.needs_rollback:
@@ -332,7 +320,7 @@ def store(records: list[dict[str, Any]]) -> None:
             log_line(item, reason="transaction marked for rollback")
         return
     try:
-        refused = save(records)
+        refused = save_batch(records)
     except Exception:
         logger.exception("apierrors: error log unavailable")
         for item in records:
@@ -342,8 +330,9 @@ def store(records: list[dict[str, Any]]) -> None:
         log_line(item, reason=reason)
 
 
-def save(records: list[Record]) -> list[tuple[Record, str]]:
-    """Insert the rows in one transaction and create their drafts; the background writer's store.
+def save_batch(records: list[Record]) -> list[tuple[Record, str]]:
+    """Save the rows in one transaction and create their drafts; what the background writer
+    saves a batch with.
 
     Returns the records the database refused for what they hold, each with the database's
     reason (each row is then tried on its own, so that one bad row does not take its batch with

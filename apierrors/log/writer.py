@@ -18,9 +18,9 @@ from django.dispatch import receiver
 logger = logging.getLogger("apierrors.log")
 
 Record = dict[str, Any]
-# Stores a batch; returns the records the database refused for what they hold, each with why;
+# Saves a batch; returns the records the database refused for what they hold, each with why;
 # raises when the database itself failed (the batch is then tried again).
-Store = Callable[[list[Record]], list[tuple[Record, str]]]
+SaveBatch = Callable[[list[Record]], list[tuple[Record, str]]]
 # Hands a record that will not be stored to Python logging, whole, with the reason why.
 GiveUp = Callable[[Record, str], None]
 
@@ -75,7 +75,7 @@ class LogWriter:
 
     def __init__(
         self,
-        store: Store,
+        save_batch: SaveBatch,
         *,
         batch_size: int,
         queue_size: int,
@@ -83,7 +83,7 @@ class LogWriter:
         report_interval: float = REPORT_INTERVAL,
         retry_max: float = RETRY_MAX,
     ) -> None:
-        self.store = store
+        self.save_batch = save_batch
         self.give_up = give_up or _log_line
         self.batch_size = batch_size
         self.queue_size = queue_size
@@ -114,7 +114,7 @@ class LogWriter:
 
     # The request side ---------------------------------------------------------------------
 
-    def submit(self, records: list[Record]) -> int:
+    def put(self, records: list[Record]) -> int:
         """Queue what fits and return how many; the rest is counted as dropped. Never blocks."""
         report = None
         with self._lock:
@@ -244,7 +244,7 @@ class LogWriter:
                 self._storing = True
             failure: Exception | None = None
             try:
-                refused = self.store(batch)
+                refused = self.save_batch(batch)
             except Exception as exc:
                 failure = exc
             finally:
@@ -385,12 +385,12 @@ def get_writer() -> LogWriter:
     if writer is not None and writer.pid == os.getpid():
         return writer
     from apierrors.conf import apierrors_settings
-    from apierrors.log.record import save
+    from apierrors.log.record import save_batch
 
     with _writer_lock:
         if _writer is None or _writer.pid != os.getpid():
             _writer = LogWriter(
-                save,
+                save_batch,
                 batch_size=apierrors_settings.LOG["BATCH_SIZE"],
                 queue_size=apierrors_settings.LOG["QUEUE_SIZE"],
             )
@@ -410,8 +410,9 @@ def current_stats() -> WriterStats | None:
     return writer.stats()
 
 
-def submit(records: list[Record]) -> int:
-    return get_writer().submit(records)
+def put(records: list[Record]) -> int:
+    """Queue the rows on this process's writer; how many it took (LogWriter.put)."""
+    return get_writer().put(records)
 
 
 def flush(timeout: float | None = None) -> bool:

@@ -1,9 +1,8 @@
-"""DRF views' errors are answered once the view returned: after its transaction, as DRF's own.
+"""DRF views' errors under ATOMIC_REQUESTS: answered inside the view, as DRF's own handler.
 
-Under ATOMIC_REQUESTS, with ANSWER_AFTER_VIEW (by default on SQLite), the exception handler
-returns an ErrorResponse that Django renders after the view; whatever reads it before (a
-decorator, a test calling the view, a site's own handler) decides it then. Otherwise the answer
-is built at once. Tests that say what a client sees run each way: the answer is the same.
+The handler reads the catalog and builds the answer in the view's transaction, then marks it for
+rollback (DRF's set_rollback()); the error's row is written once the view returned, outside it.
+Tests that say what a client sees run with and without the transaction: the answer is the same.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ from django.http import HttpResponse
 from rest_framework.test import APIRequestFactory
 
 from apierrors.catalog.store import catalog
-from apierrors.http.pipeline import ErrorResponse
 from apierrors.models import ErrorCode, ErrorLog
 from tests.conftest import log_row
 from tests.test_robustness import QueryRecorder, assert_logged_not_stored
@@ -27,62 +25,51 @@ from tests.testapp.models import Widget
 from tests.testapp.views import RaiseView
 
 
-def set_answer_after_view(settings, value) -> None:
-    settings.APIERRORS = {**settings.APIERRORS, "ANSWER_AFTER_VIEW": value}
-
-
-@pytest.fixture
-def answered_after_view(atomic_requests, settings) -> None:
-    """The view in an ATOMIC_REQUESTS transaction, its errors answered after it."""
-    set_answer_after_view(settings, True)
-
-
-@pytest.fixture(params=["answered after the view", "answered in the view", "no transaction"])
-def view_transaction(request, settings) -> str:
-    """Each test three times: the view in an ATOMIC_REQUESTS transaction, its error answered
-    after it and inside it, and the view without a transaction (answered at once)."""
-    if request.param != "no transaction":
+@pytest.fixture(params=["in a transaction", "no transaction"])
+def view_transaction(request) -> str:
+    """Each test twice: the view in an ATOMIC_REQUESTS transaction, and without one."""
+    if request.param == "in a transaction":
         request.getfixturevalue("atomic_requests")
-        set_answer_after_view(settings, request.param == "answered after the view")
     return str(request.param)
 
 
 class TransactionRecorder:
-    """Each query with whether it ran inside a transaction."""
+    """Each query with whether it ran inside a transaction, and inside a doomed one."""
 
     def __init__(self) -> None:
-        self.queries: list[tuple[str, bool]] = []
+        self.queries: list[tuple[str, bool, bool]] = []
 
     def __call__(self, execute, sql, params, many, context):
-        self.queries.append((sql, connection.in_atomic_block))
+        inside = connection.in_atomic_block
+        self.queries.append((sql, inside, inside and connection.needs_rollback))
         return execute(sql, params, many, context)
 
-    def of(self, table: str) -> list[bool]:
-        return [inside for sql, inside in self.queries if table in sql]
+    def of(self, table: str) -> list[tuple[bool, bool]]:
+        return [(inside, doomed) for sql, inside, doomed in self.queries if table in sql]
 
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(("kind", "status"), [("api_error", 400), ("crash", 500)])
-@pytest.mark.parametrize(
-    ("setting", "after_on_sqlite", "after_elsewhere"),
-    [(True, True, True), (False, False, False), ("auto", True, False)],
-)
-def test_answer_after_view_says_when_the_answer_is_built(
-    client, atomic_requests, settings, kind, status, setting, after_on_sqlite, after_elsewhere
+def test_the_answer_is_built_in_the_views_transaction_which_is_rolled_back(
+    client, atomic_requests, kind, status
 ):
-    set_answer_after_view(settings, setting)
+    ErrorCode.objects.filter(code="invalid_product_id").update(
+        message_en="Edited in the admin: product {productId}."
+    )
     recorder = TransactionRecorder()
     catalog.invalidate()  # cold: the catalog is read while answering
     with connection.execute_wrapper(recorder):
         response = client.post(f"/api/t/write/{kind}/")
 
     assert response.status_code == status
-    # The view's own write ran in its transaction, and was rolled back.
-    assert recorder.of("testapp_widget") == [True]
+    # The view's own write ran in its transaction; the catalog was read there too, before the
+    # handler marked it for rollback, so the admin's texts are answered.
+    assert recorder.of("testapp_widget") == [(True, False)]
+    assert recorder.of('"apierrors_errorcode"') == [(True, False)]
+    if kind == "api_error":
+        assert response.json()["detail"] == "Edited in the admin: product 123."
+    # Rolled back: an APIException does not leave the view, so only the handler's mark did it.
     assert not Widget.objects.exists()
-    # The catalog was read once the view's transaction had ended, or inside it.
-    after = after_on_sqlite if connection.vendor == "sqlite" else after_elsewhere
-    assert recorder.of('"apierrors_errorcode"') == [not after]
     assert log_row(response).path == f"/api/t/write/{kind}/"
 
 
@@ -104,9 +91,9 @@ def test_headers_drf_sets_on_the_view_come_after_the_answers_own(client, view_tr
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_decorator_reading_the_response_decides_it_inside_the_view(client, answered_after_view):
+def test_a_decorator_reading_the_response_inside_the_view(client, atomic_requests):
     # never_cache reads the response's headers inside the view's transaction, which the
-    # handler marked for rollback: the catalog is read all the same, and nothing else is.
+    # handler marked for rollback: the catalog was read before, and nothing is read after.
     ErrorCode.objects.filter(code="invalid_product_id").update(
         message_en="Edited in the admin: product {productId}."
     )
@@ -127,9 +114,8 @@ def test_a_decorator_reading_the_response_decides_it_inside_the_view(client, ans
 
 @pytest.mark.django_db
 def test_what_a_decorator_writes_on_the_response_is_kept_over_the_answer(client, view_transaction):
-    # Content-Language and X-Marked are written before the answer is decided, the cookie after
-    # (setting it decides it): each ends as the decorator wrote it, as when the handler
-    # answered inside the view.
+    # Content-Language, X-Marked and the cookie are written after the answer was built: each
+    # ends as the decorator wrote it.
     response = client.get("/api/t/marked-raise/not_found/", HTTP_ACCEPT_LANGUAGE="fr")
 
     assert response.status_code == 404
@@ -147,30 +133,12 @@ def test_a_view_called_directly_answers_as_through_django(client):
 
     response = RaiseView.as_view()(request, kind="api_error")
 
-    assert type(response) is HttpResponse  # no transaction to wait for: answered at once
+    assert type(response) is HttpResponse
     assert_same_answer(response, through_django)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_view_called_directly_in_its_transaction_answers_when_read(client, answered_after_view):
-    through_django = client.get("/api/t/raise/api_error/")
-    request = APIRequestFactory().get("/api/t/raise/api_error/")
-
-    with transaction.atomic():  # as ATOMIC_REQUESTS wraps the view
-        response = RaiseView.as_view()(request, kind="api_error")
-        assert isinstance(response, ErrorResponse)
-        assert not response.is_decided
-
-    assert response.status_code == 400
-    assert response.is_decided  # by that read
-    assert_same_answer(response, through_django)
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_view_called_directly_in_its_transaction_answered_in_it(
-    client, atomic_requests, settings, caplog
-):
-    set_answer_after_view(settings, False)
+def test_a_view_called_directly_in_its_transaction_answers_in_it(client, atomic_requests, caplog):
     through_django = client.get("/api/t/raise/api_error/")
     ErrorLog.objects.all().delete()
     request = APIRequestFactory().get("/api/t/raise/api_error/")
@@ -179,7 +147,7 @@ def test_a_view_called_directly_in_its_transaction_answered_in_it(
     with caplog.at_level(logging.ERROR, logger="apierrors.log"), transaction.atomic():
         response = RaiseView.as_view()(request, kind="api_error")
         assert type(response) is HttpResponse
-        assert connection.needs_rollback  # marked by the record step, as DRF's handler does
+        assert connection.needs_rollback  # marked by the handler, as DRF's handler does
 
     assert_same_answer(response, through_django, logged=False)
     # No middleware around a direct call: the row would have vanished with the transaction.
@@ -240,7 +208,7 @@ def test_djangos_signal_receivers_see_the_exception_being_handled(client, view_t
     assert response.status_code == 500
     assert len(seen) == 1
     assert isinstance(seen[0], RuntimeError)
-    # Its traceback is the view's still, without a frame of the handler that re-raised it.
+    # Its traceback is the view's, from DRF's dispatch to the line that raised.
     names = []
     tb = seen[0].__traceback__
     while tb is not None:
@@ -248,4 +216,3 @@ def test_djangos_signal_receivers_see_the_exception_being_handled(client, view_t
         tb = tb.tb_next
     assert names[0] == "dispatch"
     assert names[-1] == "_crash"
-    assert "while_handling" not in names
