@@ -118,7 +118,9 @@ def export(
 
 
 @dataclass(frozen=True)
-class Problem:
+class FileProblem:
+    """One thing wrong in an import file: its line, the path of keys to it, and why."""
+
     line: int
     path: Path
     message: str
@@ -133,14 +135,14 @@ class Problem:
 class CatalogFileError(Exception):
     """A file that cannot be imported; ``problems`` say where and why."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[FileProblem]) -> None:
         super().__init__(f"{len(problems)} problem(s)")
         self.problems = problems
 
 
 def _refused(line: int, message: str) -> CatalogFileError:
     """A file refused for one problem of the whole file."""
-    return CatalogFileError([Problem(line, (), message)])
+    return CatalogFileError([FileProblem(line, (), message)])
 
 
 def _too_deep(line: int) -> CatalogFileError:
@@ -316,7 +318,7 @@ def read_file(path: str | FilePath) -> str:
 class _Collector:
     def __init__(self, lines: dict[Path, int]) -> None:
         self.lines = lines
-        self.problems: list[Problem] = []
+        self.problems: list[FileProblem] = []
 
     def line(self, path: Path) -> int:
         while path not in self.lines and path:
@@ -324,7 +326,7 @@ class _Collector:
         return self.lines.get(path, 1)
 
     def add(self, path: Path, message: str) -> None:
-        problem = Problem(self.line(path), path, message)
+        problem = FileProblem(self.line(path), path, message)
         # The base column and the default language's column share validators: say it once.
         if problem not in self.problems:
             self.problems.append(problem)
