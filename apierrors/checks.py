@@ -31,6 +31,8 @@ class Codes:
     # LOG or REDACT not a dict (DRAFT_LIMITS and STORM keep the ids of their keys).
     GROUP_TYPE = "apierrors.E008"
     CACHE_ALIAS = "apierrors.E009"
+    # Django's default LANGUAGES: a catalog column per language of it.
+    DEFAULT_LANGUAGES = "apierrors.E010"
     FORMAT_OPTIONS = "apierrors.E101"
     VIEW_FORMAT = "apierrors.E102"
     CAMELCASE_FIELD_PATHS = "apierrors.E103"
@@ -74,6 +76,10 @@ class Messages:
     )
     EXCEPTION_CODES = _("APIERRORS['EXCEPTION_CODES'] key {value!r} cannot be used: {reason}.")
     APP_ORDER = _("'modeltranslation' must be in INSTALLED_APPS, before 'django.contrib.admin'.")
+    DEFAULT_LANGUAGES = _(
+        "LANGUAGES is Django's default list of {count} languages: the error catalog would get "
+        "{columns} translation columns, one per language for each of its {fields} texts."
+    )
     FORMAT_OPTIONS = _("APIERRORS['FORMAT_OPTIONS'] cannot be used: {reason}.")
     VIEW_FORMAT = _("The error format {value!r} of view {view} cannot be used: {reason}.")
     FORMAT_BY_PATH_PREFIX = _(
@@ -164,6 +170,11 @@ class Hints:
     )
     FORMAT_BY_PATH_PREFIX = _("Write prefixes as request paths, e.g. '/api/v2/'.")
     APP_ORDER = _("modeltranslation patches the admin: list it first, as its documentation says.")
+    DEFAULT_LANGUAGES = _(
+        "Set LANGUAGES to the languages your site answers in, e.g. LANGUAGES = [('en', "
+        "'English'), ('fr', 'French')] (or MODELTRANSLATION_LANGUAGES to those the catalog "
+        "keeps), then run migrate."
+    )
     UNKNOWN_SETTING = _("Known keys: {keys}.")
     HANDLER = _(
         "Set REST_FRAMEWORK = {'EXCEPTION_HANDLER': 'apierrors.handler.exception_handler'}, or "
@@ -607,6 +618,25 @@ def check_installation(
     ):
         messages.append(
             Error(str(Messages.APP_ORDER), hint=str(Hints.APP_ORDER), id=Codes.APP_ORDER)
+        )
+    if not settings.is_overridden("LANGUAGES") and not settings.is_overridden(
+        "MODELTRANSLATION_LANGUAGES"
+    ):
+        from apierrors.models import TRANSLATED_FIELDS
+
+        count = len(settings.LANGUAGES)
+        messages.append(
+            Error(
+                str(
+                    Messages.DEFAULT_LANGUAGES.format(
+                        count=count,
+                        columns=count * len(TRANSLATED_FIELDS),
+                        fields=len(TRANSLATED_FIELDS),
+                    )
+                ),
+                hint=str(Hints.DEFAULT_LANGUAGES),
+                id=Codes.DEFAULT_LANGUAGES,
+            )
         )
     handler = getattr(settings, "REST_FRAMEWORK", {}).get("EXCEPTION_HANDLER")
     if handler != "apierrors.handler.exception_handler":

@@ -182,3 +182,22 @@ def test_five_language_site_migrates_a_fresh_database(site_database):
         assert answers[f"api_error {header}"] == expected, header
     assert probe["invalid_product_id"]["message_pt"] is None
     assert probe["checks"] == {"apierrors.W201": portuguese_warning()}
+
+
+def test_a_site_that_kept_djangos_default_languages_is_told_before_any_column_is_made(
+    site_database,
+):
+    from django.conf import global_settings
+
+    seen = run_site("django_default", site_database, "migrate-refused")
+
+    refused = seen["0:migrate-refused"]
+    count = len(global_settings.LANGUAGES)
+    assert (
+        f"(apierrors.E010) LANGUAGES is Django's default list of {count} languages: the error "
+        f"catalog would get {count * 3} translation columns, one per language for each of its 3 "
+        "texts.\n\tHINT: Set LANGUAGES to the languages your site answers in, e.g. LANGUAGES = "
+        "[('en', 'English'), ('fr', 'French')] (or MODELTRANSLATION_LANGUAGES to those the "
+        "catalog keeps), then run migrate." in refused["error"]
+    )
+    assert refused["tables"] == []

@@ -21,6 +21,20 @@ def migrate() -> Any:
     return True
 
 
+def migrate_refused() -> Any:
+    """`migrate` stopped by a system check: the errors it printed and the tables left behind."""
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+    from django.db import connection
+
+    try:
+        # As `manage.py migrate` runs it: with the system checks first.
+        call_command("migrate", verbosity=0, skip_checks=False)
+    except SystemCheckError as error:
+        return {"error": str(error), "tables": connection.introspection.table_names()}
+    return {"error": None, "tables": connection.introspection.table_names()}
+
+
 def sync() -> Any:
     from django.core.management import call_command
 
@@ -98,6 +112,7 @@ def probe() -> Any:
 
 STEPS = {
     "migrate": migrate,
+    "migrate-refused": migrate_refused,
     "sync": sync,
     "check-migrations": check_migrations,
     "edit-french": edit_french,
