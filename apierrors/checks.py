@@ -606,6 +606,13 @@ def _redaction_messages() -> list[CheckMessage]:
     return messages
 
 
+def _default_languages() -> bool:
+    """Whether the site kept Django's default LANGUAGES, with no list for modeltranslation."""
+    return not settings.is_overridden("LANGUAGES") and not settings.is_overridden(
+        "MODELTRANSLATION_LANGUAGES"
+    )
+
+
 @register(Tags.compatibility)
 def check_installation(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
@@ -619,9 +626,7 @@ def check_installation(
         messages.append(
             Error(str(Messages.APP_ORDER), hint=str(Hints.APP_ORDER), id=Codes.APP_ORDER)
         )
-    if not settings.is_overridden("LANGUAGES") and not settings.is_overridden(
-        "MODELTRANSLATION_LANGUAGES"
-    ):
+    if _default_languages():
         from apierrors.models import TRANSLATED_FIELDS
 
         count = len(settings.LANGUAGES)
@@ -657,6 +662,8 @@ def check_catalog_translations(
     from apierrors.i18n import default_language, shipped_translation
     from apierrors.models import TRANSLATED_FIELDS
 
+    if _default_languages():
+        return []  # apierrors.E010 says what to do first.
     msgids = {str(entry[field]) for entry in DEFAULT_ENTRIES for field in TRANSLATED_FIELDS}
     msgids.discard("")
     lacking = []
