@@ -608,9 +608,9 @@ def _redaction_messages() -> list[CheckMessage]:
 
 def _default_languages() -> bool:
     """Whether the site kept Django's default LANGUAGES, with no list for modeltranslation."""
-    return not settings.is_overridden("LANGUAGES") and not settings.is_overridden(
-        "MODELTRANSLATION_LANGUAGES"
-    )
+    # settings.is_overridden() is documented Django API that django-stubs does not declare.
+    overridden = settings.is_overridden  # type: ignore[misc]
+    return not overridden("LANGUAGES") and not overridden("MODELTRANSLATION_LANGUAGES")
 
 
 @register(Tags.compatibility)
