@@ -20,6 +20,7 @@ from tests.conftest import log_row
 from tests.sites.helpers import admin_form, fresh_thread_language, with_locale_middleware  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
+LOCALE = ROOT / "apierrors" / "locale"
 SHIPPED = ("fr", "de", "es")
 GETTEXT_CALLS = {"_", "gettext", "gettext_lazy", "gettext_noop", "pgettext", "pgettext_lazy"}
 
@@ -49,7 +50,7 @@ def marked_strings() -> dict[str, str]:
 
 
 def catalog(language: str) -> polib.POFile:
-    return polib.pofile(str(ROOT / "locale" / language / "LC_MESSAGES" / "django.po"))
+    return polib.pofile(str(LOCALE / language / "LC_MESSAGES" / "django.po"))
 
 
 def placeholders(text: str) -> list[str]:
@@ -82,7 +83,7 @@ def test_every_msgid_is_translated_keeping_its_placeholders(language):
 @pytest.mark.parametrize("language", SHIPPED)
 def test_the_compiled_catalog_is_the_current_one(language):
     source = {e.msgid: e.msgstr for e in catalog(language) if not e.obsolete}
-    compiled = polib.mofile(str(ROOT / "locale" / language / "LC_MESSAGES" / "django.mo"))
+    compiled = polib.mofile(str(LOCALE / language / "LC_MESSAGES" / "django.mo"))
 
     assert {e.msgid: e.msgstr for e in compiled} == source
 

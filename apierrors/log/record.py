@@ -6,6 +6,7 @@ import functools
 import itertools
 import json
 import logging
+import sys
 import time
 import traceback
 from collections.abc import Callable
@@ -79,9 +80,12 @@ def format_traceback(exc: BaseException) -> str:
         if current is None or id(current) in seen:
             continue
         seen.add(id(current))
-        for frame in current.stack:
-            frame.colno = None
-        pending += [current.__cause__, current.__context__, *(current.exceptions or [])]
+        # Python 3.10 places no markers and has no exception groups.
+        if sys.version_info >= (3, 11):
+            for frame in current.stack:
+                frame.colno = None
+            pending += current.exceptions or []
+        pending += [current.__cause__, current.__context__]
     return "".join(root.format())
 
 

@@ -1,0 +1,1 @@
+"""A one-view site built from the installed wheel: scripts/package-check.sh runs it."""
