@@ -279,6 +279,7 @@ class VersionWatch:
     def _subscribe(self, now: float) -> bool:
         try:
             if (redis := self._redis_channel()) is None:
+                self._subscribe_at = math.inf  # until the settings change
                 return False
             client, channel = redis
             self._pubsub = client.pubsub()
