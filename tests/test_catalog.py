@@ -113,7 +113,23 @@ def test_without_redis_another_processes_bump_is_read_within_read_every(
     assert detail(client) == "Edited elsewhere."
 
 
-def test_a_cache_that_is_down_never_breaks_an_answer(client, settings, clock, caplog):
+def test_other_processes_are_told_once_the_edit_is_committed(
+    client, shared_cache, django_capture_on_commit_callbacks
+):
+    entry = ErrorCode.objects.get(code="invalid_product_id")
+    with django_capture_on_commit_callbacks(execute=True):
+        entry.message_en = "Product {productId} does not exist."
+        entry.save()
+        # Told now, another process would reload the rows as they were, as the new version's.
+        assert shared_cache.get(VERSION_KEY) is None
+        assert detail(client) == "Product 123 does not exist."
+
+    assert shared_cache.get(VERSION_KEY) is not None
+
+
+def test_a_cache_that_is_down_never_breaks_an_answer(
+    client, settings, clock, caplog, django_capture_on_commit_callbacks
+):
     with socket.socket() as closed:  # bound but not listening: every connection is refused
         closed.bind(("127.0.0.1", 0))
         use_cache(
@@ -126,8 +142,9 @@ def test_a_cache_that_is_down_never_breaks_an_answer(client, settings, clock, ca
         with caplog.at_level(logging.WARNING, logger="apierrors"):
             first, second = detail(client), detail(client)
             entry = ErrorCode.objects.get(code="invalid_product_id")
-            entry.message_en = "Product {productId} does not exist."
-            entry.save()
+            with django_capture_on_commit_callbacks(execute=True):
+                entry.message_en = "Product {productId} does not exist."
+                entry.save()
             edited = detail(client)
 
     assert (first, second, edited) == (SHIPPED, SHIPPED, "Product 123 does not exist.")

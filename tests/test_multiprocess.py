@@ -396,15 +396,20 @@ def test_the_version_watch_reads_what_cache_get_reads(shared, server):
     assert version_watch.current() is None
 
 
-def test_a_bump_writes_the_key_then_publishes_it(shared, server):
+def test_a_bump_is_written_then_published_once_committed(
+    shared, server, db, django_capture_on_commit_callbacks
+):
     from apierrors.catalog.store import VERSION_KEY, bump_version
 
     with server.pubsub() as other_process:
         other_process.subscribe(shared.make_key(VERSION_KEY))
         assert other_process.get_message(timeout=5)["type"] == "subscribe"
-        bump_version()
+        with django_capture_on_commit_callbacks(execute=True):
+            bump_version()
+            uncommitted = shared.get(VERSION_KEY), other_process.get_message(timeout=0.1)
         message = other_process.get_message(timeout=5)
 
+    assert uncommitted == (None, None)
     assert message["type"] == "message"
     assert message["data"].decode() == shared.get(VERSION_KEY)
 

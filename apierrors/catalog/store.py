@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 from django.conf import settings
 from django.core.cache import caches
 from django.core.signals import setting_changed
-from django.db import DatabaseError, connections, router
+from django.db import DatabaseError, connections, router, transaction
 from django.dispatch import receiver
 from modeltranslation.utils import build_localized_fieldname
 
@@ -331,14 +331,25 @@ version_watch = VersionWatch()
 catalog = Catalog()
 
 
-def bump_version(**kwargs: Any) -> None:
-    """Receiver of ErrorCode saves and deletes: every process reloads on its next error."""
+def bump_version(*, using: str | None = None, **kwargs: Any) -> None:
+    """Receiver of ErrorCode saves and deletes: this process reloads on its next error, every
+    other one on its next error after the change was committed.
+
+    A process told before the commit would reload the rows as they were, and keep them as the
+    new version's.
+    """
+    catalog.invalidate()
+    transaction.on_commit(_publish_version, using=using)
+
+
+def _publish_version() -> None:
     version = uuid.uuid4().hex
     try:
         caches[apierrors_settings.CACHE_ALIAS].set(VERSION_KEY, version, timeout=None)
         version_watch.publish(version)
     except Exception:
         logger.warning("apierrors: could not publish the catalog version", exc_info=True)
+    # A thread of this process may have reloaded the rows as they were before the commit.
     catalog.invalidate()
 
 
