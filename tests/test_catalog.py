@@ -2,14 +2,66 @@
 
 from __future__ import annotations
 
+import logging
+import socket
+import uuid
+
 import pytest
+from django.core.cache import caches
 from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 
-from apierrors.catalog.store import catalog
+from apierrors.catalog import store
+from apierrors.catalog.store import VERSION_KEY, VersionWatch, bump_version, catalog
 from apierrors.models import ErrorCode
 
 pytestmark = pytest.mark.django_db
+
+SHIPPED = "The Product ID was invalid or missing"
+
+
+class Clock:
+    """The catalog's clock, moved by the test alone."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(store, "monotonic", clock)
+    return clock
+
+
+def use_cache(settings, options):
+    """CACHE_ALIAS on a cache of the test's own."""
+    settings.CACHES = {**settings.CACHES, "catalog": options}
+    settings.APIERRORS = {**settings.APIERRORS, "CACHE_ALIAS": "catalog"}
+    return caches["catalog"]
+
+
+@pytest.fixture
+def shared_cache(settings):
+    """A cache no Redis server backs, as memcached or the database cache: another process's
+    bump is a write to it."""
+    return use_cache(
+        settings,
+        {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"catalog-{uuid.uuid4().hex}",
+        },
+    )
+
+
+def detail(client) -> str:
+    return str(client.get("/api/t/raise/api_error/").json()["detail"])
 
 
 def test_warm_error_makes_no_catalog_query(client):
@@ -34,6 +86,72 @@ def test_an_edit_is_served_on_the_next_error(client):
     response = client.get("/api/t/raise/api_error/")
 
     assert response.json()["detail"] == "Product 123 does not exist."
+
+
+def test_a_bump_of_this_process_is_seen_at_once_whatever_the_cache(client, shared_cache, clock):
+    assert detail(client) == SHIPPED
+    ErrorCode.objects.filter(code="invalid_product_id").update(message_en="Edited here.")
+
+    bump_version()
+
+    assert detail(client) == "Edited here."
+
+
+def test_without_redis_another_processes_bump_is_read_within_read_every(
+    client, shared_cache, clock
+):
+    assert detail(client) == SHIPPED
+    # What bump_version() leaves in a shared cache when another process saved the entry.
+    ErrorCode.objects.filter(code="invalid_product_id").update(message_en="Edited elsewhere.")
+    shared_cache.set(VERSION_KEY, "bumped elsewhere", timeout=None)
+
+    clock.advance(VersionWatch.READ_EVERY / 2)
+    trusted = detail(client)
+    clock.advance(VersionWatch.READ_EVERY / 2)
+
+    assert trusted == SHIPPED
+    assert detail(client) == "Edited elsewhere."
+
+
+def test_other_processes_are_told_once_the_edit_is_committed(
+    client, shared_cache, django_capture_on_commit_callbacks
+):
+    entry = ErrorCode.objects.get(code="invalid_product_id")
+    with django_capture_on_commit_callbacks(execute=True):
+        entry.message_en = "Product {productId} does not exist."
+        entry.save()
+        # Told now, another process would reload the rows as they were, as the new version's.
+        assert shared_cache.get(VERSION_KEY) is None
+        assert detail(client) == "Product 123 does not exist."
+
+    assert shared_cache.get(VERSION_KEY) is not None
+
+
+def test_a_cache_that_is_down_never_breaks_an_answer(
+    client, settings, clock, caplog, django_capture_on_commit_callbacks
+):
+    with socket.socket() as closed:  # bound but not listening: every connection is refused
+        closed.bind(("127.0.0.1", 0))
+        use_cache(
+            settings,
+            {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": f"redis://127.0.0.1:{closed.getsockname()[1]}/0",
+            },
+        )
+        with caplog.at_level(logging.WARNING, logger="apierrors"):
+            first, second = detail(client), detail(client)
+            entry = ErrorCode.objects.get(code="invalid_product_id")
+            with django_capture_on_commit_callbacks(execute=True):
+                entry.message_en = "Product {productId} does not exist."
+                entry.save()
+            edited = detail(client)
+
+    assert (first, second, edited) == (SHIPPED, SHIPPED, "Product 123 does not exist.")
+    # The down cache is asked once per READ_EVERY, and again after this process's bump.
+    assert caplog.text.count("catalog version unreadable from cache") == 2
+    assert "could not subscribe to catalog changes" in caplog.text
+    assert "could not publish the catalog version" in caplog.text
 
 
 def test_deleting_an_entry_falls_back_to_generic_text(client):

@@ -338,103 +338,158 @@ def test_an_admin_edit_reaches_both_workers_on_their_next_error(workers, tmp_pat
     assert logged == set(answered)
 
 
-def test_the_version_reader_reads_what_cache_get_reads(redis_url):
-    from django.core.cache.backends.redis import RedisCache
+@pytest.fixture
+def shared(settings: Any, redis_url: str) -> Any:
+    """CACHE_ALIAS on the test's Redis database, under a key prefix of its own."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "catalog": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": own_database(redis_url),
+            "KEY_PREFIX": f"catalog-{uuid.uuid4().hex}",
+        },
+    }
+    settings.APIERRORS = {**settings.APIERRORS, "CACHE_ALIAS": "catalog"}
+    from django.core.cache import caches
 
-    from apierrors.catalog.store import VERSION_KEY, _publish, _read_version
-
-    cache = RedisCache(own_database(redis_url), {"KEY_PREFIX": f"reader-{uuid.uuid4().hex}"})
-    assert _read_version(cache) is None
-    cache.set(VERSION_KEY, "one", timeout=None)
-    _publish(cache, "one")
-    assert _read_version(cache) == cache.get(VERSION_KEY) == "one"
-    cache.set(VERSION_KEY, "two", timeout=None)  # bumped: the next read sees it
-    _publish(cache, "two")
-    assert _read_version(cache) == "two"
-    cache.delete(VERSION_KEY)
-    _publish(cache, "")
-    assert _read_version(cache) is None
-
-
-def test_a_process_local_cache_is_not_read_and_a_bump_still_reloads(db):
-    from django.core.cache.backends.locmem import LocMemCache
-
-    from apierrors.catalog.store import (
-        LOCAL_VERSION,
-        VERSION_KEY,
-        _read_version,
-        bump_version,
-        catalog,
-    )
-    from apierrors.models import ErrorCode
-
-    local = LocMemCache(f"reader-{uuid.uuid4().hex}", {})
-    local.set(VERSION_KEY, "written by hand", timeout=None)
-    assert _read_version(local) == LOCAL_VERSION
-
-    assert catalog.lookup("not_found", "en").message == "Resource not found."
-    ErrorCode.objects.filter(code="not_found").update(message_en="Edited.")
-    assert catalog.lookup("not_found", "en").message == "Resource not found."
-    bump_version()
-    assert catalog.lookup("not_found", "en").message == "Edited."
+    return caches["catalog"]
 
 
-def test_a_warm_reader_asks_redis_only_after_a_bump(redis_url, server):
-    from django.core.cache.backends.redis import RedisCache
+def bump_elsewhere(cache: Any, server: redis.Redis, version: str, *, publish: bool = True) -> None:
+    """What bump_version() does in another process: write the key, then publish on its channel.
+    Without ``publish``, the key is written as by hand, or while the channel was down."""
+    from apierrors.catalog.store import VERSION_KEY
 
-    from apierrors.catalog.store import VERSION_KEY, _publish, _read_version
+    cache.set(VERSION_KEY, version, timeout=None)
+    if publish:
+        server.publish(cache.make_key(VERSION_KEY), version)
 
-    cache = RedisCache(own_database(redis_url), {"KEY_PREFIX": f"signal-{uuid.uuid4().hex}"})
-    cache.set(VERSION_KEY, "one", timeout=None)
-    assert _read_version(cache) == "one"
+
+class Clock:
+    """The catalog's clock, moved by the test alone."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    from apierrors.catalog import store
+
+    clock = Clock()
+    monkeypatch.setattr(store, "monotonic", clock)
+    return clock
+
+
+def test_the_version_watch_reads_what_cache_get_reads(shared, server):
+    from apierrors.catalog.store import VERSION_KEY, version_watch
+
+    assert version_watch.current() is None
+    bump_elsewhere(shared, server, "one")
+    assert version_watch.current() == shared.get(VERSION_KEY) == "one"
+    bump_elsewhere(shared, server, "two")
+    assert version_watch.current() == "two"
+    shared.delete(VERSION_KEY)
+    server.publish(shared.make_key(VERSION_KEY), "")
+    assert version_watch.current() is None
+
+
+def test_a_bump_is_written_then_published_once_committed(
+    shared, server, db, django_capture_on_commit_callbacks
+):
+    from apierrors.catalog.store import VERSION_KEY, bump_version
+
+    with server.pubsub() as other_process:
+        other_process.subscribe(shared.make_key(VERSION_KEY))
+        assert other_process.get_message(timeout=5)["type"] == "subscribe"
+        with django_capture_on_commit_callbacks(execute=True):
+            bump_version()
+            uncommitted = shared.get(VERSION_KEY), other_process.get_message(timeout=0.1)
+        message = other_process.get_message(timeout=5)
+
+    assert uncommitted == (None, None)
+    assert message["type"] == "message"
+    assert message["data"].decode() == shared.get(VERSION_KEY)
+
+
+def test_a_subscribed_process_asks_redis_only_after_a_bump(shared, server, clock):
+    from apierrors.catalog.store import VersionWatch, version_watch
+
+    bump_elsewhere(shared, server, "one")
+    assert version_watch.current() == "one"
     before = server.info("stats")["total_commands_processed"]
     for _ in range(50):
-        assert _read_version(cache) == "one"
+        # However long it has been: the subscription, not READ_EVERY, says nothing moved.
+        clock.now += VersionWatch.READ_EVERY
+        assert version_watch.current() == "one"
     # Nothing but this test's own INFO reached Redis: the 50 reads were answered from memory.
     assert server.info("stats")["total_commands_processed"] - before == 1
 
     # A bump from anywhere else (another process, another server) is seen on the next read.
-    other = RedisCache(own_database(redis_url), {"KEY_PREFIX": cache.key_prefix})
-    other.set(VERSION_KEY, "two", timeout=None)
-    _publish(other, "two")
-    assert _read_version(cache) == "two"
+    bump_elsewhere(shared, server, "two")
+    assert version_watch.current() == "two"
 
 
-def test_a_lost_subscription_falls_back_to_reading_redis(redis_url, server, caplog):
-    from django.core.cache.backends.redis import RedisCache
+def test_a_lost_subscription_falls_back_to_reading_redis(shared, server, clock, caplog):
+    from apierrors.catalog.store import VersionWatch, version_watch
 
-    from apierrors.catalog.store import VERSION_KEY, _read_version
+    def subscribers() -> set[str]:
+        return {client["id"] for client in server.client_list(_type="pubsub")}
 
-    cache = RedisCache(own_database(redis_url), {"KEY_PREFIX": f"lost-{uuid.uuid4().hex}"})
-    cache.set(VERSION_KEY, "one", timeout=None)
-    assert _read_version(cache) == "one"
-    assert server.client_kill_filter(_type="pubsub") >= 1
+    bump_elsewhere(shared, server, "one")
+    others = subscribers()  # other test runs' on this server are left alone
+    assert version_watch.current() == "one"
+    ours = subscribers() - others
+    assert ours
+    for client_id in ours:
+        server.client_kill_filter(_id=client_id)
     # Written without a message (as when the channel was down): the lost channel is noticed
     # and the key is read again, so the change is seen all the same.
-    cache.set(VERSION_KEY, "two", timeout=None)
+    bump_elsewhere(shared, server, "two", publish=False)
     with caplog.at_level(logging.WARNING, logger="apierrors"):
-        assert _read_version(cache) == "two"
+        assert version_watch.current() == "two"
     assert "catalog version channel lost" in caplog.text
-    # The next read subscribes again, and answers from memory once subscribed.
-    assert _read_version(cache) == "two"
-    assert _read_version(cache) == "two"
+
+    # Unsubscribed, the version read is trusted for READ_EVERY seconds.
+    bump_elsewhere(shared, server, "three", publish=False)
+    assert version_watch.current() == "two"
+    clock.now += VersionWatch.READ_EVERY
+    assert version_watch.current() == "three"
+
+    # RETRY seconds later the process subscribes again, then trusts what it read until a bump.
+    clock.now += VersionWatch.RETRY
+    bump_elsewhere(shared, server, "four", publish=False)
+    assert version_watch.current() == "four"
+    bump_elsewhere(shared, server, "five", publish=False)
+    clock.now += VersionWatch.READ_EVERY
+    assert version_watch.current() == "four"
+    bump_elsewhere(shared, server, "six")
+    assert version_watch.current() == "six"
 
 
-def test_a_forked_process_subscribes_on_its_own(redis_url):
-    from django.core.cache.backends.redis import RedisCache
+def test_a_forked_process_subscribes_on_its_own(shared, server):
+    from apierrors.catalog.store import version_watch
 
-    from apierrors.catalog.store import VERSION_KEY, _publish, _read_version, _signals
+    bump_elsewhere(shared, server, "one")
+    assert version_watch.current() == "one"
+    bump_elsewhere(shared, server, "two", publish=False)
 
-    cache = RedisCache(own_database(redis_url), {"KEY_PREFIX": f"fork-{uuid.uuid4().hex}"})
-    cache.set(VERSION_KEY, "one", timeout=None)
-    assert _read_version(cache) == "one"
-    channel = cache.make_and_validate_key(VERSION_KEY)
-    (signal,) = [s for (_, name), s in _signals.items() if name == channel]
-    parents = signal._pubsub
-    signal._pid = -1  # what a fork leaves: the parent's subscription and pid
+    child = os.fork()
+    if child == 0:
+        # The parent's trust in "one" came with the fork, its subscription did not.
+        seen = None
+        try:
+            seen = version_watch.current()
+        finally:
+            os._exit(0 if seen == "two" else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
 
-    assert _read_version(cache) == "one"
-    assert signal._pubsub is not parents and signal._pid == os.getpid()
-    cache.set(VERSION_KEY, "two", timeout=None)
-    _publish(cache, "two")
-    assert _read_version(cache) == "two"
+    # The child closed its copy of the subscription, not the parent's: still subscribed, the
+    # parent trusts "one" until a message says otherwise.
+    assert version_watch.current() == "one"
+    bump_elsewhere(shared, server, "three")
+    assert version_watch.current() == "three"

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
-import select
+import re
 import threading
-import time
 import uuid
 from dataclasses import replace
-from typing import Any, Final
+from time import monotonic
+from typing import TYPE_CHECKING, Any, Final
 
+from django.conf import settings
 from django.core.cache import caches
-from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
 from django.core.signals import setting_changed
-from django.db import DatabaseError, connections, router
+from django.db import DatabaseError, connections, router, transaction
 from django.dispatch import receiver
 from modeltranslation.utils import build_localized_fieldname
 
@@ -25,11 +25,13 @@ from apierrors.core.entry import GENERIC_CODES, LAST_RESORT, Entry
 from apierrors.i18n import default_language, fallback_chain, shipped_translation
 from apierrors.models import TRANSLATED_FIELDS, ErrorCode, normalize_code
 
+if TYPE_CHECKING:
+    from redis import Redis
+    from redis.client import PubSub
+
 logger = logging.getLogger("apierrors")
 
 VERSION_KEY: Final = "apierrors:catalog:version"
-# The version a process-local cache stands for: the catalog is emptied on every bump.
-LOCAL_VERSION: Final = "local"
 
 # Cached in place of an Entry for a row staff switched off.
 _INACTIVE: Final = object()
@@ -48,14 +50,7 @@ class Catalog:
 
     def _current_version(self) -> str | None:
         try:
-            cache = version_cache()
-            version = _read_version(cache)
-            if version is None:
-                first = uuid.uuid4().hex
-                if cache.add(VERSION_KEY, first, timeout=None):
-                    _publish(cache, first)
-                version = cache.get(VERSION_KEY)
-            return None if version is None else str(version)
+            return version_watch.current()
         except Exception:
             # A cache that is down must not turn an error into a crash; keep what we have.
             logger.warning("apierrors: catalog version unreadable from cache", exc_info=True)
@@ -81,6 +76,7 @@ class Catalog:
     def invalidate(self) -> None:
         with self._lock:
             self._rows, self._version, self._entries = None, None, {}
+        version_watch.forget()
 
     # Lookup ------------------------------------------------------------------------------
 
@@ -202,239 +198,162 @@ def shipped_entry(code: str, language: str) -> Entry | None:
     )
 
 
-def _read_version(cache: Any) -> Any:
-    """``cache.get(VERSION_KEY)``, read on every error; cheaper on Django's Redis backend.
+class VersionWatch:
+    """This process's copy of the shared catalog version, read again when it may have moved.
 
-    That backend builds a new ``redis.Redis`` client for each operation, which cost more than the
-    rest of the lookup (README, "Performance"); one client per backend object, on the backend's
-    own connection pool (which redis-py resets after a fork), reads the same key the same way.
-    Any other cache, or a backend whose internals differ, goes through ``cache.get``.
-    """
-    reader = getattr(cache, READER_ATTR, None)
-    if reader is None:
-        reader = _reader_for(cache)
-        setattr(cache, READER_ATTR, reader)
-    return reader()
-
-
-def _reader_for(cache: Any) -> Any:
-    def plain() -> Any:
-        return cache.get(VERSION_KEY)
-
-    if isinstance(cache, LocMemCache):
-        # This process's own memory: only this process's bump_version() could move the key,
-        # and that empties the catalog itself. Nothing to read.
-        return lambda: LOCAL_VERSION
-    if not isinstance(cache, RedisCache):
-        return plain
-    try:
-        backend = cache._cache
-        client = backend.get_client(write=False)
-        key = cache.make_and_validate_key(VERSION_KEY)
-        loads = getattr(backend, "_serializer").loads  # noqa: B009 (private, hence guarded)
-        signal = _signal_for(backend, key)
-    except AttributeError:
-        return plain
-
-    def redis_read() -> Any:
-        value = client.get(key)
-        return None if value is None else loads(value)
-
-    return lambda: signal.read(redis_read)
-
-
-class _VersionSignal:
-    """One process's subscription to the channel bump_version() publishes on (Redis only).
-
-    A round trip to Redis on every error cost as much as the rest of the handler (README,
-    "Performance"). The version key is read once, then again only when a message arrived on
-    the channel: whether one did is a non-blocking look at the subscription's socket, made in
-    the request's own thread before the catalog answers, so the message of an edit saved
-    before the request arrived is always seen. Until the subscription is confirmed (Redis
-    down, PUBLISH/SUBSCRIBE not allowed, a new process after a fork) every read goes to Redis.
+    Where CACHE_ALIAS's LOCATION names Redis servers, the process subscribes (redis-py's PubSub)
+    to a channel named after the key, on which bump_version() publishes after writing it; the
+    key is read again only when a message arrived. Whether one did is asked of redis-py without
+    blocking, in the request's own thread, so the message of a bump made before a request
+    arrived is seen by that request. Without a subscription (any other cache; Redis refusing
+    SUBSCRIBE or lost, until RETRY seconds passed), a version read is trusted for READ_EVERY
+    seconds: this process's own bumps are seen at once, other processes' within that time.
     """
 
-    # Seconds between attempts to subscribe again after a failure.
+    READ_EVERY: Final = 1.0
     RETRY: Final = 5.0
-    # Most seconds between two reads through redis-py, however quiet the socket looks.
-    RECHECK: Final = 1.0
+    # Seconds Redis may take to connect, to confirm a subscription, to take a message (unless
+    # LOCATION's query string says otherwise): a request never waits longer on the channel.
+    TIMEOUT: Final = 1.0
 
-    def __init__(self, make_client: Any, channel: str) -> None:
-        self._make_client = make_client
-        self._channel = channel
+    def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._pubsub: Any = None
-        self._pid = 0
-        self._known: Any = _UNKNOWN
-        self._retry_at = 0.0
-        self._recheck_at = 0.0
-        self._poller: tuple[Any, Any] | None = None
+        self._pubsub: PubSub | None = None
+        self._redis: tuple[Redis, str] | None = None  # a client and the channel
+        self._start()
 
-    def read(self, fetch: Any) -> Any:
-        with self._lock:
-            if self._pubsub is None or self._pid != os.getpid():
-                self._subscribe()
-            if self._pubsub is None:
-                return fetch()
-            try:
-                changed = self._drain()
-            except Exception:
-                logger.warning("apierrors: catalog version channel lost", exc_info=True)
-                self._drop()
-                return fetch()
-            if changed or self._known is _UNKNOWN:
-                self._known = _UNKNOWN
-                self._known = fetch()
-            return self._known
-
-    def _drain(self) -> bool:
-        """Whether anything arrived: a bump, or a confirmation that redis-py subscribed again
-        after reconnecting by itself (messages may have been missed meanwhile)."""
-        if self._quiet():
-            return False
-        changed = False
-        while (message := self._pubsub.get_message(timeout=0.0)) is not None:
-            changed = changed or message.get("type") in {"message", "subscribe"}
-        self._recheck_at = time.monotonic() + self.RECHECK
-        return changed
-
-    def _quiet(self) -> bool:
-        """Whether nothing arrived since the last drain, from one poll() of the socket.
-
-        A drain reads until redis-py has no whole message left in its buffer, so after one
-        anything new is in the socket first. Asking redis-py the same question takes a dozen
-        calls through its retry and parser layers, a fifth of an error's time. Where the socket
-        is not to be found (redis-py's internals differ), or RECHECK seconds passed, the answer
-        is "not known" and redis-py is asked.
-        """
-        sock = getattr(getattr(self._pubsub, "connection", None), "_sock", None)
-        if sock is None or time.monotonic() >= self._recheck_at:
-            return False
-        try:
-            if self._poller is None or self._poller[0] is not sock:
-                poller = select.poll()
-                poller.register(sock, select.POLLIN | select.POLLPRI)
-                self._poller = (sock, poller)
-            return not self._poller[1].poll(0)
-        except (OSError, ValueError, TypeError):
-            return False
-
-    def _subscribe(self) -> None:
-        """Subscribe and wait for Redis to confirm: a bump after that is a message, a bump
-        before it is in the value read next."""
-        # A parent's subscription, copied by a fork, is closed on this side only.
-        self._drop()
+    def _start(self) -> None:
         self._pid = os.getpid()
-        now = time.monotonic()
-        if now < self._retry_at:
-            return
+        self._version: str | None = None
+        self._trusted_until = 0.0
+        self._subscribe_at = 0.0
+        self._looked_up = False
+
+    def current(self) -> str | None:
+        with self._lock:
+            if self._pid != os.getpid():
+                # A fork's copy: the parent's subscription is closed on this side only.
+                self._stop()
+            now = monotonic()
+            if self._moved(now) or now >= self._trusted_until:
+                self._trusted_until = now + self.READ_EVERY
+                version = caches[apierrors_settings.CACHE_ALIAS].get(VERSION_KEY)
+                self._version = None if version is None else str(version)
+                if self._pubsub is not None:
+                    self._trusted_until = math.inf
+            return self._version
+
+    def forget(self) -> None:
+        """Read the key again on the next lookup."""
+        self._trusted_until = 0.0
+
+    def publish(self, version: str) -> None:
+        """Tell every subscribed process that the version moved (after it was written)."""
+        with self._lock:
+            redis = self._redis_channel()
+        if redis is not None:
+            client, channel = redis
+            client.publish(channel, version)
+
+    def reset(self) -> None:
+        """Forget the version and the subscription: the settings they came from changed."""
+        with self._lock:
+            self._stop()
+
+    def _moved(self, now: float) -> bool:
+        """Whether the version may have moved as far as the subscription knows: a message
+        arrived, the subscription was just made (the key is read once Redis confirmed it), or
+        it was lost."""
+        if self._pubsub is None:
+            return now >= self._subscribe_at and self._subscribe(now)
+        moved = False
         try:
-            self._pubsub = self._make_client().pubsub()
-            self._pubsub.subscribe(self._channel)
-            deadline = now + 1.0
-            while (left := deadline - time.monotonic()) > 0:
-                message = self._pubsub.get_message(timeout=left)
-                if message is not None and message.get("type") == "subscribe":
-                    return
+            while self._pubsub.get_message(timeout=0.0) is not None:
+                moved = True
+        except Exception:
+            logger.warning("apierrors: catalog version channel lost", exc_info=True)
+            self._unsubscribe(now)
+            moved = True
+        return moved
+
+    def _subscribe(self, now: float) -> bool:
+        try:
+            if (redis := self._redis_channel()) is None:
+                self._subscribe_at = math.inf  # until the settings change
+                return False
+            client, channel = redis
+            self._pubsub = client.pubsub()
+            self._pubsub.subscribe(channel)
+            message = self._pubsub.get_message(timeout=self.TIMEOUT)
+            if message is None or message["type"] != "subscribe":
+                raise TimeoutError(f"Redis did not confirm the subscription to {channel}")
+            return True
         except Exception:
             logger.warning("apierrors: could not subscribe to catalog changes", exc_info=True)
-        self._drop()
-        self._retry_at = now + self.RETRY
+            self._unsubscribe(now)
+            return False
 
-    def _drop(self) -> None:
-        """Forget the subscription, closing its connection: a lost or unconfirmed one is not
-        left for the garbage collector to find open."""
-        pubsub, self._pubsub, self._known, self._poller = self._pubsub, None, _UNKNOWN, None
+    def _unsubscribe(self, now: float) -> None:
+        """Close the subscription's connection: a lost or unconfirmed one is not left open."""
+        pubsub, self._pubsub, self._subscribe_at = self._pubsub, None, now + self.RETRY
         if pubsub is not None:
             with contextlib.suppress(Exception):
                 pubsub.close()
 
+    def _redis_channel(self) -> tuple[Redis, str] | None:
+        """A client of the first server CACHE_ALIAS's LOCATION names (the one Django writes
+        to), and the channel, the key as the cache names it; None when it names no Redis."""
+        if not self._looked_up:
+            self._looked_up = True
+            alias = apierrors_settings.CACHE_ALIAS
+            location = settings.CACHES[alias].get("LOCATION", "")
+            servers = re.split("[;,]", location) if isinstance(location, str) else location
+            url = str(servers[0]) if servers else ""
+            if url.startswith(("redis://", "rediss://", "unix://")):
+                from redis import Redis
 
-_UNKNOWN: Final = object()
-_signals: dict[tuple[str, str], _VersionSignal] = {}
-_signals_lock = threading.Lock()
+                client = Redis.from_url(
+                    url, socket_connect_timeout=self.TIMEOUT, socket_timeout=self.TIMEOUT
+                )
+                self._redis = client, caches[alias].make_key(VERSION_KEY)
+        return self._redis
 
-
-def _signal_for(backend: Any, channel: str) -> _VersionSignal:
-    """The process's subscription for a Redis cache, shared by the cache objects of every
-    thread (Django makes one per thread), on its own connection to the first server."""
-    server = str(backend._servers[0])
-    pool_class, options = backend._pool_class, backend._pool_options
-    with _signals_lock:
-        signal = _signals.get((server, channel))
-        if signal is None:
-            from redis import Redis
-
-            def make_client() -> Any:
-                return Redis(connection_pool=pool_class.from_url(server, **options))
-
-            signal = _signals[(server, channel)] = _VersionSignal(make_client, channel)
-        return signal
-
-
-def _publish(cache: Any, version: str) -> None:
-    """Tell every subscribed process that the version moved (after it was written)."""
-    if not isinstance(cache, RedisCache):
-        return
-    try:
-        client = cache._cache.get_client(write=True)
-        channel = cache.make_and_validate_key(VERSION_KEY)
-    except AttributeError:
-        return
-    client.publish(channel, version)
+    def _stop(self) -> None:
+        self._unsubscribe(0.0)
+        if self._redis is not None:
+            with contextlib.suppress(Exception):
+                self._redis[0].close()
+            self._redis = None
+        self._start()
 
 
-# Attribute of a cache object holding its version reader; settings changes make new objects.
-READER_ATTR: Final = "_apierrors_version_reader"
-
-
-class _ThreadCache(threading.local):
-    """This thread's cache object for CACHE_ALIAS, and the settings generation it belongs to."""
-
-    generation = -1
-    alias = ""
-    cache: Any = None
-
-
-_thread_cache = _ThreadCache()
-_generation = 0
-
-
-def version_cache() -> Any:
-    """``caches[CACHE_ALIAS]``, remembered in the thread until CACHES or APIERRORS change.
-
-    Django keeps a thread's cache objects in a context-local, whose every read cost half the
-    catalog's lookup; the object it hands a thread stays the same until the settings change.
-    """
-    local = _thread_cache
-    alias = apierrors_settings.CACHE_ALIAS
-    if local.generation != _generation or local.alias != alias:
-        local.cache, local.alias, local.generation = caches[alias], alias, _generation
-    return local.cache
-
-
-def forget_caches() -> None:
-    """Receiver's part when CACHES or APIERRORS change: every thread asks Django again."""
-    global _generation
-    _generation += 1
-
-
+version_watch = VersionWatch()
 catalog = Catalog()
 
 
-def bump_version(**kwargs: Any) -> None:
-    """Receiver of ErrorCode saves and deletes: every process reloads on its next error."""
+def bump_version(*, using: str | None = None, **kwargs: Any) -> None:
+    """Receiver of ErrorCode saves and deletes: this process reloads on its next error, every
+    other one on its next error after the change was committed.
+
+    A process told before the commit would reload the rows as they were, and keep them as the
+    new version's.
+    """
     catalog.invalidate()
+    transaction.on_commit(_publish_version, using=using)
+
+
+def _publish_version() -> None:
+    version = uuid.uuid4().hex
     try:
-        cache = version_cache()
-        version = uuid.uuid4().hex
-        cache.set(VERSION_KEY, version, timeout=None)
-        _publish(cache, version)
+        caches[apierrors_settings.CACHE_ALIAS].set(VERSION_KEY, version, timeout=None)
+        version_watch.publish(version)
     except Exception:
         logger.warning("apierrors: could not publish the catalog version", exc_info=True)
+    # A thread of this process may have reloaded the rows as they were before the commit.
+    catalog.invalidate()
 
 
 @receiver(setting_changed)
 def _forget(*, setting: str, **kwargs: Any) -> None:
     if setting in {"APIERRORS", "CACHES"}:
-        forget_caches()
+        version_watch.reset()
