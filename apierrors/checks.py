@@ -38,6 +38,7 @@ class Codes:
     CAMELCASE_FIELD_PATHS = "apierrors.E103"
     RETRY_AFTER = "apierrors.E104"
     # apierrors.E105 was ANSWER_AFTER_VIEW's, a setting no longer: not to be given again.
+    REQUEST_ID_HEADER = "apierrors.E106"
     UNKNOWN_SETTING = "apierrors.W001"
     HANDLER = "apierrors.W002"
     MIDDLEWARE = "apierrors.W003"
@@ -119,6 +120,7 @@ class Messages:
     PATHS = _("a list of paths starting with '/'")
     NAMES = _("a list of non-empty strings")
     CACHE_ALIAS = _("the alias of a cache in CACHES")
+    HEADER_NAME = _("an HTTP header name of one or more token characters (RFC 9110)")
     DOCS_URL = _("an absolute http(s) URL, None or ''")
     SENTRY_EVENT_URL = _("'' or a URL with an {{event_id}} placeholder")
     LOG_MODE = _("'auto', 'background' or 'sync'")
@@ -190,6 +192,10 @@ class Hints:
         "default catalog in a gettext catalog of LOCALE_PATHS and run apierrors_sync. Once staff "
         "have written them, add apierrors.W201 to SILENCED_SYSTEM_CHECKS."
     )
+    REQUEST_ID_HEADER = _(
+        "Name the header the request id is read from and written under, such as 'X-Request-Id' "
+        "or 'X-Correlation-Id': letters, digits and hyphens, without spaces or a colon."
+    )
     LOG_MODE = _(
         "'background' inserts rows in batches from a thread; 'sync' before the response; 'auto' "
         "is 'sync' in test runs and 'background' elsewhere."
@@ -243,6 +249,10 @@ def _format_options_problems(options: Any) -> list[str]:
             except Exception as exc:
                 problems.append(f"{name!r}: {exc}")
     return problems
+
+
+# An HTTP field name is a token (RFC 9110, section 5.1): one or more of these characters.
+_TOKEN: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 def _is_whole(value: Any, minimum: int) -> bool:
@@ -299,6 +309,12 @@ RULES: Final[dict[tuple[str, ...], Rule]] = {
     ("DRAFT_LIMITS",): Rule(Codes.DRAFTS, _is_dict, Messages.GROUP),
     ("DRAFT_LIMITS", "per_hour"): _whole(Codes.DRAFTS, 0, or_none=True),
     ("DRAFT_LIMITS", "total"): _whole(Codes.DRAFTS, 0, or_none=True),
+    ("REQUEST_ID_HEADER",): Rule(
+        Codes.REQUEST_ID_HEADER,
+        lambda value: isinstance(value, str) and _TOKEN.fullmatch(value) is not None,
+        Messages.HEADER_NAME,
+        hint=Hints.REQUEST_ID_HEADER,
+    ),
     ("CACHE_ALIAS",): Rule(
         Codes.CACHE_ALIAS,
         lambda value: isinstance(value, str) and value in settings.CACHES,
@@ -546,7 +562,7 @@ def check_view_formats(
     return messages
 
 
-# Names no site should stop redacting; leaving one out of REDACT_KEYS is warned about.
+# Names no site should stop redacting; leaving one out of REDACT["KEYS"] is warned about.
 ESSENTIAL_REDACT_KEYS = ("password", "secret", "token", "authorization", "cookie")
 
 

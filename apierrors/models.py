@@ -165,7 +165,7 @@ class ErrorLog(models.Model):
         default=dict,
         blank=True,
         help_text=_(
-            "Parts of the row cut to fit LOG_MAX_ROW_BYTES, each with its size in bytes before."
+            'Parts of the row cut to fit LOG["MAX_ROW_BYTES"], each with its size in bytes before.'
         ),
     )
     detail_from = models.CharField(

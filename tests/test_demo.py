@@ -1,4 +1,4 @@
-"""The demo's booking API answers the errors its README shows."""
+"""The demo's booking API answers the errors docs/quickstart.md shows ("Try the demo")."""
 
 from __future__ import annotations
 

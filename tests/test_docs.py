@@ -197,6 +197,26 @@ def test_json_reference_in_the_chosen_language(client):
     assert entry["title"] == "ID de producto no válido"
 
 
+def test_examples_name_the_sites_request_id_header(client, settings):
+    settings.APIERRORS = {**settings.APIERRORS, "REQUEST_ID_HEADER": "X-Correlation-Id"}
+
+    html = client.get("/errors/").content.decode()
+    data = client.get("/errors/catalog.json").json()
+    answered = client.get("/api/t/raise/api_error/")
+
+    block = article(html, "invalid_product_id")
+    assert f"X-Correlation-Id: {reference.EXAMPLE_REQUEST_ID}\n" in block
+    assert "X-Request-Id" not in html
+    for group in data["categories"]:
+        for entry in group["entries"]:
+            headers = entry["example"]["headers"]
+            assert headers["X-Correlation-Id"] == reference.EXAMPLE_REQUEST_ID
+            assert "X-Request-Id" not in headers
+    # The header a client of the API receives.
+    assert answered.has_header("X-Correlation-Id")
+    assert not answered.has_header("X-Request-Id")
+
+
 def test_the_page_only_answers_safe_methods(client):
     assert client.post("/errors/").status_code == 405
 

@@ -1327,7 +1327,7 @@ def test_one_mount_of_a_view_may_choose_another_format(client):
     assert elsewhere.json()["error"]["type"] == "resource_not_found"
 
 
-def test_a_users_own_format_by_dotted_path_as_the_readme_shows(client, settings):
+def test_a_users_own_format_by_dotted_path_as_the_formats_page_shows(client, settings):
     dotted = "tests.testapp.formats.JSONAPIFormatter"
     settings.APIERRORS = {
         **settings.APIERRORS,

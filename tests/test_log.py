@@ -195,7 +195,7 @@ def test_a_failing_log_step_does_not_stop_the_others(caplog):
 def test_an_error_leaves_no_reference_cycle_behind(client, monkeypatch, kind):
     # An exception's traceback reaches the frames of the whole middleware stack: anything of
     # ours left holding the handler there would make it all garbage that only the cyclic
-    # collector frees, which cost more than a tenth of an error's time (README, "Performance").
+    # collector frees, which cost more than a tenth of an error's time.
     import gc
     import weakref
 

@@ -95,6 +95,29 @@ def test_an_operation_taking_a_body_lists_validation_auth_media_type_and_server_
     assert "WWW-Authenticate" in unauthorized["headers"]
 
 
+def test_the_sites_request_id_header_is_the_one_documented(demo, client, settings):
+    settings.APIERRORS = {**settings.APIERRORS, "REQUEST_ID_HEADER": "X-Correlation-Id"}
+
+    schema = json.loads(client.get("/schema/?format=json").content)
+    answered = client.post("/api/bookings/", {}, content_type="application/json", **KEY)
+
+    validate_schema(schema)
+    assert responses(schema, "/api/bookings/", "post")["400"]["headers"] == {
+        "X-Error-Id": {"$ref": "#/components/headers/X-Error-Id"},
+        "X-Correlation-Id": {"$ref": "#/components/headers/X-Correlation-Id"},
+        "Content-Language": {"$ref": "#/components/headers/Content-Language"},
+    }
+    headers = schema["components"]["headers"]
+    assert headers["X-Correlation-Id"] == {
+        "description": "The request id: the client's when valid, else a generated one.",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+    assert "X-Request-Id" not in headers
+    assert answered.status_code == 400
+    assert answered.has_header("X-Correlation-Id")
+
+
 def test_a_list_without_input_has_no_400_404_or_415(schema):
     assert error_statuses(schema, "/api/products/", "get") == [401, 403, 405, 406, 500]
 

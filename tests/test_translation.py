@@ -276,7 +276,7 @@ def test_template_errors_in_the_admin_speak_the_staff_members_language(
     ) in response.content.decode()
 
 
-# A French edit reaches the next French request (one process; see the README for many) ----------
+# A French edit reaches the next French request (one process; docs/decisions.md for many) ------
 
 
 @pytest.mark.django_db

@@ -408,7 +408,7 @@ class ErrorLogAdmin(admin.ModelAdmin):
             f"{labels[name]} ({obj.cut[name]:,})" for name in CUT_ORDER if name in obj.cut
         )
         return _(
-            "This row was over LOG_MAX_ROW_BYTES: these parts were cut to fit (their sizes "
+            'This row was over LOG["MAX_ROW_BYTES"]: these parts were cut to fit (their sizes '
             "before, in bytes): {parts}."
         ).format(parts=parts)
 

@@ -431,7 +431,7 @@ def insert_rows(records: list[dict[str, Any]], alias: str) -> None:
 
     It skips what ``bulk_create`` adds on the way, a model instance per row, a compiled
     statement per call and the preparation of values that need none, which cost more than
-    the database's own work per row (README, "Performance"); the log has no signals, no auto
+    the database's own work per row; the log has no signals, no auto
     fields to fill and no relations to save.
     """
     connection = connections[alias]

@@ -4,7 +4,7 @@ The languages are the site's LANGUAGES, which the app cannot know when it ships:
 operations are computed from settings when migrations load, so the migration state always
 matches the model that modeltranslation builds, and `makemigrations --check` stays clean.
 A language added after this migration ran gets its columns from `apierrors_sync` (also run
-after every `migrate`); see the README, "Languages".
+after every `migrate`); see docs/languages.md, "Any site's LANGUAGES".
 """
 
 from django.db import migrations, models

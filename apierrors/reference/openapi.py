@@ -32,6 +32,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess witho
 from rest_framework.permissions import AllowAny
 
 from apierrors.catalog.store import catalog, shipped_entry
+from apierrors.conf import apierrors_settings
 from apierrors.core.entry import LAST_RESORT, Entry
 from apierrors.core.resolve import FieldError
 from apierrors.formats import Formatter, format_name_for, get_formatter
@@ -64,15 +65,25 @@ SAMPLE_FIELD_ERRORS: Final = (
 )
 
 
-HEADERS: Final = {
-    "X-Error-Id": "The error's id: quote it to support to find the logged error.",
-    "X-Request-Id": "The request id: the client's when valid, else a generated one.",
-    "Content-Language": "The language of the error's texts.",
-    "WWW-Authenticate": "How to authenticate.",
-    "Retry-After": "Seconds to wait before retrying.",
-}
-# Headers of every error response (required), then those of some statuses.
-COMMON_HEADERS: Final = ("X-Error-Id", "X-Request-Id", "Content-Language")
+def headers() -> dict[str, str]:
+    """Each header of error responses with its description; the request id's under the site's
+    REQUEST_ID_HEADER, as the handler writes it."""
+    return {
+        "X-Error-Id": "The error's id: quote it to support to find the logged error.",
+        apierrors_settings.REQUEST_ID_HEADER: (
+            "The request id: the client's when valid, else a generated one."
+        ),
+        "Content-Language": "The language of the error's texts.",
+        "WWW-Authenticate": "How to authenticate.",
+        "Retry-After": "Seconds to wait before retrying.",
+    }
+
+
+def common_headers() -> tuple[str, ...]:
+    """The headers of every error response (required); STATUS_HEADERS has those of some."""
+    return ("X-Error-Id", apierrors_settings.REQUEST_ID_HEADER, "Content-Language")
+
+
 STATUS_HEADERS: Final = {401: ("WWW-Authenticate",), 429: ("Retry-After",), 503: ("Retry-After",)}
 
 
@@ -208,8 +219,9 @@ def register_format(registry: ComponentRegistry, format_name: str) -> None:
                 "value": formatter.body(error),
             },
         )
-    for name, description in HEADERS.items():
-        required = {"required": True} if name in COMMON_HEADERS else {}
+    common = common_headers()
+    for name, description in headers().items():
+        required = {"required": True} if name in common else {}
         header = {"description": description, **required, "schema": {"type": "string"}}
         _register(registry, ResolvedComponent.HEADER, name, header)
 
@@ -262,7 +274,7 @@ def error_responses(
         if any(entry.code in FIELD_ERROR_CODES for entry in entries):
             validation = _ref("schemas", schema_name(format_name, field_errors=True))
             schema = {"anyOf": [validation, schema]}
-        names = list(COMMON_HEADERS)
+        names = list(common_headers())
         for entry in entries:
             names += STATUS_HEADERS.get(entry.status_code, ())
         try:

@@ -92,7 +92,7 @@ def example(formatter: Formatter, format_name: str, error: ClientError) -> Examp
         "Content-Type": formatter.media_type,
         "Content-Language": error.language,
         "X-Error-Id": error.error_id,
-        "X-Request-Id": error.request_id,
+        apierrors_settings.REQUEST_ID_HEADER: error.request_id,
         **formatter.headers(error),
     }
     return Example(

@@ -1,4 +1,4 @@
-"""A site's own wire format, the README's worked example: JSON:API error objects."""
+"""A site's own wire format, the worked example of docs/formats.md: JSON:API error objects."""
 
 from __future__ import annotations
 
