@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -260,7 +261,8 @@ def test_the_demo_serves_swagger_ui_and_redoc_from_local_assets(demo, client):
 
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in swagger
     assert "/static/drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js" in redoc
-    assert "cdn" not in swagger.lower() and "cdn" not in redoc.lower()
+    # No asset from a CDN's host (a random token of the page may spell "cdn" by chance).
+    assert not re.search(r"//[^/\"'\s]*cdn", swagger + redoc, re.IGNORECASE)
     assert '"/schema/"' in swagger or "/schema/" in swagger
 
 
