@@ -66,7 +66,7 @@ class ErrorHandler:
         # DRF's handler runs inside the view, in its ATOMIC_REQUESTS transaction if any; the
         # middleware's once the view returned.
         self.in_view = in_view
-        self.django_request: HttpRequest | None = getattr(request, "_request", request)
+        self.django_request: HttpRequest | None = log.django_request_of(request)
         self.error_id = ids.new_error_id()
         self.sentry_event_id = ""
         log_context.bind_error_id(self.error_id)

@@ -15,7 +15,7 @@ from django.core import mail
 from django.db import connections, models, router, transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.functional import empty
+from django.utils.functional import LazyObject
 
 from apierrors.catalog import drafts
 from apierrors.conf import apierrors_settings
@@ -36,21 +36,39 @@ Record = dict[str, Any]
 MAX_SHAPE_FRAMES: Final = 100
 
 
-def _user(request: Any) -> tuple[str, str]:
+def django_request_of(request: Any) -> HttpRequest | None:
+    """The Django HttpRequest: ``request`` itself, or the one a DRF Request extends.
+
+    DRF's Request extends the HttpRequest by composition and hands on every attribute and
+    method it does not define itself (DRF's guide to requests, "Standard HttpRequest
+    attributes"): a method read through it is the HttpRequest's own, bound to that request.
+    """
+    if isinstance(request, HttpRequest):
+        return request
+    bound_to = getattr(getattr(request, "get_full_path", None), "__self__", None)
+    return bound_to if isinstance(bound_to, HttpRequest) else None
+
+
+def _user(django_request: HttpRequest | None) -> tuple[str, str]:
     """The user as far as it was already known: never authenticates, never queries.
 
     DRF's ``request.user`` authenticates on first access, and again after an authenticator
     raised something other than an APIException: touching it here could raise, or query a
-    connection the view's failure left unusable. The Django request's own attribute is read,
-    and only when something already resolved it.
+    connection the view's failure left unusable. The Django request's own ``user`` is read
+    instead, where DRF sets the user it authenticated, ``auth`` beside it. Until then it holds
+    what Django's AuthenticationMiddleware put there, a lazy user that reads the session and
+    the database when first used: that one is not read.
     """
-    django_request = getattr(request, "_request", request)
+    if django_request is None:
+        return "", ""
+    attributes = vars(django_request)
+    user = attributes.get("user")
     try:
-        user = django_request.__dict__.get("user")
-        wrapped = getattr(user, "_wrapped", user)
-        if wrapped is None or wrapped is empty or not getattr(wrapped, "is_authenticated", False):
+        if isinstance(user, LazyObject) and "auth" not in attributes:
             return "", ""
-        return column_text(wrapped.pk, 64), column_text(wrapped.get_username(), 150)
+        if user is None or not getattr(user, "is_authenticated", False):
+            return "", ""
+        return column_text(user.pk, 64), column_text(user.get_username(), 150)
     except Exception:
         return "", ""
 
@@ -109,7 +127,7 @@ def head(
     """What storm control decides on, cheap to make for every error; the light row is made of
     it. The path is the request's own: light_record() and build_record() redact it."""
     exc = problem.exc
-    django_request = getattr(request, "_request", request)
+    django_request = django_request_of(request)
     return {
         "error_id": error.error_id,
         "code": column_text(error.code, 100),
@@ -131,14 +149,12 @@ def light_record(first: Record, error: ClientError, request: Any) -> Record:
 
     A light row (storm control trimmed its detail) is this with ``detail_from`` set.
     """
-    django_request = getattr(request, "_request", request)
-    user_pk, username = _user(request) if request is not None else ("", "")
+    django_request = django_request_of(request)
+    user_pk, username = _user(django_request)
     return {
         **first,
         "path": redact_text(first["path"], storm.MAX_PATH_LENGTH, single_line=True),
-        "query_string": (
-            query_string(django_request) if isinstance(django_request, HttpRequest) else ""
-        ),
+        "query_string": query_string(django_request) if django_request is not None else "",
         "request_id": column_text(error.request_id, 128),
         "user_pk": user_pk,
         "username": username,
@@ -160,7 +176,7 @@ def build_record(
     value fits its column, so no client input can make the row fail to save.
     """
     exc = problem.exc
-    django_request = getattr(request, "_request", request)
+    django_request = django_request_of(request)
     first = head_record or head(error, problem, request)
     # What the client was sent, redacted like the rest: formats may echo params.
     redacted_body = redact(body)
@@ -181,7 +197,7 @@ def build_record(
         # The body as sent: a JSON column may reorder keys (PostgreSQL's jsonb does).
         "response_text": body_text(redacted_body),
     }
-    if isinstance(django_request, HttpRequest):
+    if django_request is not None:
         record["request_headers"] = request_headers(django_request)
         record["request_body"] = request_body(request)
     if exc is not None and error.status_code >= 500:
@@ -264,7 +280,7 @@ def after_response(request: Any, step: Callable[[], None]) -> None:
     """Run ``step`` once the view returned, when the middleware runs after it: outside the view's
     transaction (under ATOMIC_REQUESTS, the database lock it may hold is released by then);
     now without the middleware. A step must not raise."""
-    pending = getattr(getattr(request, "_request", request), PENDING_ATTR, None)
+    pending = getattr(request, PENDING_ATTR, None)
     if pending is None:
         step()
     else:
