@@ -116,6 +116,14 @@ def test_a_drf_request_is_read_through_the_http_request_it_extends():
     assert log.django_request_of(None) is None
 
 
+def test_the_record_has_a_key_per_column_and_the_keys_named_not_columns():
+    columns = {field.attname for field in ErrorLog._meta.concrete_fields if not field.primary_key}
+
+    assert set(log.Record.__annotations__) == columns | log.NOT_COLUMNS
+    assert log.NOT_COLUMNS.isdisjoint(columns)
+    assert log.Record.__optional_keys__ <= columns
+
+
 def test_error_ids_are_unguessable_and_sortable():
     generated = [ids.new_error_id() for _ in range(2000)]
 

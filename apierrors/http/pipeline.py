@@ -229,7 +229,7 @@ class ErrorHandler:
             request_id_from_client=request_id_from_client(self.django_request, error.request_id),
         )
 
-        def build() -> dict[str, Any]:
+        def build() -> log.Record:
             item = log.build_record(problem, error, body, self.request, first)
             item["create_draft"] = (
                 not entry.is_known
@@ -240,7 +240,7 @@ class ErrorHandler:
             item["sentry_event_id"] = self.sentry_event_id
             return item
 
-        log.record(first, build, partial(log.light_record, first, error, self.request))
+        log.record(first, build)
 
 
 def handle(
