@@ -4,8 +4,9 @@
     .venv/bin/python benchmarks/insert.py                   # SQLite (a temporary file): INSERT
     .venv/bin/python benchmarks/insert.py --rounds 3 --rows 500      # quicker, rougher
 
-Each batch is what the writer stores: realistic ErrorLog records (headers, bodies and field
-errors as JSON, a traceback on the 500s) prepared and sent in one transaction, committed. The
+Each batch is what the writer stores: ErrorLog records as the handler builds them (headers,
+bodies and field errors as JSON, a traceback on the 500s) prepared and sent in one transaction,
+committed. The
 figures are microseconds per row, wall clock and this process's CPU time (what the writer thread
 takes from request threads), medians over rounds; in every round each way stores the same number
 of rows per batch size, in an order that rotates from round to round. The table is created for
@@ -22,7 +23,10 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from apierrors.log.record import Record
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -54,67 +58,82 @@ def configure(url: str | None) -> None:
     django.setup()
 
 
-def records(count: int) -> list[dict[str, Any]]:
-    """Records as build_record() makes them: one in five a 500 with its traceback."""
-    from django.utils import timezone
+def _crash(depth: int) -> None:
+    """Raises from ``depth`` frames down: a 500's traceback as deep as a view's."""
+    if depth:
+        _crash(depth - 1)
+    raise RuntimeError("Quantity must be positive: the order service said so.")
+
+
+def records(count: int) -> list[Record]:
+    """Records as the handler builds them (apierrors.log.record.build_record()), from a request
+    with headers, a query and a JSON body: one in five a 500 with its traceback."""
+    from django.test import RequestFactory
 
     from apierrors.core import ids
+    from apierrors.core.error import ClientError
+    from apierrors.core.resolve import FieldError, Problem
+    from apierrors.log import record as log
 
+    request = RequestFactory().post(
+        "/api/orders/7/items/?page=2&api_key=abc123",
+        {
+            "customer": {"name": "Zoë", "address": {"city": "Köln", "zip": "50667"}},
+            "items": [{"sku": f"SKU-{n}", "quantity": n - 3} for n in range(6)],
+        },
+        content_type="application/json",
+        headers={
+            "Accept": "application/json",
+            "Accept-Language": "de-DE,de;q=0.9",
+            "User-Agent": "shop-app/4.2 (iOS 17.1)",
+            "X-Request-Id": "3f6e1c2a-9d0b-4f4e-8a4e-2b7d0c9e1f00",
+            "Authorization": "Bearer 5c1f0e7a9b2d4c6e8f0a1b3c5d7e9f1a",
+        },
+    )
+    try:
+        _crash(40)
+    except RuntimeError as exc:
+        crash: BaseException = exc
+    invalid = ValueError("Quantity must be positive.")
+    field_errors = (FieldError(("items", 3, "quantity"), "min_value", "≥ 1"),)
     made = []
     for number in range(count):
-        crash = number % 5 == 0
-        status = 500 if crash else 400
+        status = 500 if number % 5 == 0 else 400
+        error = ClientError(
+            code="server_error" if status == 500 else "invalid",
+            status_code=status,
+            category="server_error" if status == 500 else "validation",
+            title="Ungültige Eingabe",
+            message="La valeur « quantité » doit être positive.",
+            action="",
+            is_public=status < 500,
+            is_retryable=False,
+            doc_url="https://api.example.com/errors/#invalid",
+            error_id=ids.new_error_id(),
+            request_id=ids.new_request_id(),
+            language="de",
+            instance=request.path,
+            field_errors=field_errors,
+        )
+        problem = Problem(
+            code=error.code,
+            exc=crash if status == 500 else invalid,
+            params={"field": "quantity", "min": 1},
+            field_errors=list(field_errors),
+        )
         body = {
-            "type": "https://api.example.com/errors/#invalid",
-            "title": "Ungültige Eingabe",
+            "type": error.doc_url,
+            "title": error.title,
             "status": status,
-            "detail": "La valeur « quantité » doit être positive.",
-            "error_id": ids.new_error_id(),
+            "detail": error.message,
+            "error_id": error.error_id,
             "errors": [{"path": ["items", 3, "quantity"], "code": "min_value"}],
         }
-        made.append(
-            {
-                "error_id": body["error_id"],
-                "code": "server_error" if crash else "invalid",
-                "status_code": status,
-                "method": "POST",
-                "path": f"/api/orders/{number}/items/",
-                "query_string": '{"page": ["2"], "api_key": ["[redacted]"]}',
-                "request_id": ids.new_request_id(),
-                "user_pk": "42",
-                "username": "support",
-                "language": "de",
-                "exception_class": "rest_framework.exceptions.ValidationError",
-                "exception_message": "Quantity must be positive.",
-                "traceback": ('  File "/srv/app/orders/views.py", line 87, in create\n' * 40)
-                if crash
-                else "",
-                "params": {"field": "quantity", "min": 1},
-                "field_errors": [
-                    {"path": ["items", 3, "quantity"], "code": "min_value", "message": "≥ 1"}
-                ],
-                "request_headers": {
-                    "Accept": "application/json",
-                    "Accept-Language": "de-DE,de;q=0.9",
-                    "Content-Type": "application/json",
-                    "User-Agent": "shop-app/4.2 (iOS 17.1)",
-                    "X-Request-Id": "3f6e1c2a-9d0b-4f4e-8a4e-2b7d0c9e1f00",
-                    "Authorization": "[redacted]",
-                },
-                "request_body": {
-                    "customer": {"name": "Zoë", "address": {"city": "Köln", "zip": "50667"}},
-                    "items": [{"sku": f"SKU-{n}", "quantity": n - 3} for n in range(6)],
-                },
-                "response_body": body,
-                "response_text": str(body),
-                "created_at": timezone.now(),
-                "create_draft": False,
-            }
-        )
+        made.append(log.build_record(problem, error, body, request))
     return made
 
 
-def measure(way: Callable[[list[dict[str, Any]], str], None], batches: list[Any]) -> tuple:
+def measure(way: Callable[[list[Record], str], None], batches: list[Any]) -> tuple[float, float]:
     from django.db import transaction
 
     wall, cpu = time.perf_counter(), time.process_time()
@@ -137,7 +156,7 @@ def main() -> int:
     from apierrors.log import record as log
     from apierrors.models import ErrorLog
 
-    ways: dict[str, Callable[[list[dict[str, Any]], str], None]] = {"INSERT": log.values_rows}
+    ways: dict[str, Callable[[list[Record], str], None]] = {"INSERT": log.values_rows}
     if connection.vendor == "postgresql":
         ways["COPY"] = log.copy_rows
     table = ErrorLog._meta.db_table

@@ -15,10 +15,12 @@ from django.core.cache import cache
 from django.core.signals import got_request_exception
 from django.db import connection
 from django.test import override_settings
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apierrors.catalog import drafts
 from apierrors.catalog.store import catalog
+from apierrors.core.ids import new_error_id
 from apierrors.formats import Formatter, get_formatter
 from apierrors.log import record as log
 from apierrors.log import storm
@@ -79,12 +81,37 @@ def site_format(name: str) -> Iterator[Formatter]:
         yield get_formatter(name)
 
 
+def a_record(**fields: Any) -> log.Record:
+    """A record with the keys every row has, each its column's default unless given (a new
+    error_id, created now); a full row's columns only where given."""
+    code = fields.get("code", "not_found")
+    record: log.Record = {
+        "error_id": new_error_id(),
+        "code": code,
+        "status_code": 404,
+        "method": "",
+        "path": "",
+        "query_string": "",
+        "request_id": "",
+        "request_id_from_client": False,
+        "user_pk": "",
+        "username": "",
+        "language": "",
+        "exception_class": "",
+        "created_at": timezone.now(),
+        "detail_key": (code, ""),
+        "create_draft": False,
+    }
+    record.update(fields)
+    return record
+
+
 def stored_row(**fields: Any) -> ErrorLog:
     """A log row written as the app writes its rows (apierrors.log.record.save_now()), counts included;
     the columns not given keep their defaults."""
-    record = {"request_id": "", "create_draft": False, **fields}
+    record = a_record(**fields)
     log.save_now([record])
-    return ErrorLog.objects.get(error_id=fields["error_id"])
+    return ErrorLog.objects.get(error_id=record["error_id"])
 
 
 def log_row(response: Any) -> ErrorLog:

@@ -18,7 +18,7 @@ from apierrors.core.ids import new_error_id
 from apierrors.log import counts, writer
 from apierrors.log import record as log
 from apierrors.models import ErrorCount, ErrorLog
-from tests.conftest import stored_row
+from tests.conftest import a_record, stored_row
 
 pytestmark = pytest.mark.django_db
 
@@ -66,10 +66,7 @@ def test_a_batch_the_database_refuses_is_stored_row_by_row_and_counted_once(admi
     first = conflict_at(timezone.now())
     again = {"error_id": first.error_id, "code": "conflict", "status_code": 409}
     new = {"error_id": new_error_id(), "code": "conflict", "status_code": 409}
-    batch = [
-        {**item, "request_id": "", "create_draft": False, "created_at": timezone.now()}
-        for item in (new, again)
-    ]
+    batch = [a_record(**item) for item in (new, again)]
 
     # The error_id again: the unique column refuses the batch, and its count goes with it;
     # each row is then tried on its own, and the one already stored is not stored twice.

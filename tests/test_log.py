@@ -6,8 +6,11 @@ from collections import Counter
 
 import pytest
 from django.db import connection
+from django.test import RequestFactory
+from rest_framework.request import Request
 
 from apierrors.core import ids
+from apierrors.log import record as log
 from apierrors.models import ErrorLog
 from tests.conftest import log_row
 from tests.testapp.models import Widget
@@ -81,6 +84,44 @@ def test_session_user_is_recorded_for_plain_views(client, django_user_model):
 
     # DRF's own authentication did not run for this view: the session user is not guessed at.
     assert log_row(response).username == ""
+
+
+@pytest.mark.django_db
+def test_the_session_user_drf_authenticated_is_recorded(client, django_user_model):
+    user = django_user_model.objects.create_user("support", password="pw")
+    client.force_login(user)
+
+    response = client.get("/api/t/session-raise/not_found/")
+
+    assert response.status_code == 404
+    assert (log_row(response).username, log_row(response).user_pk) == ("support", str(user.pk))
+
+
+@pytest.mark.django_db
+def test_a_django_views_session_user_is_not_looked_up(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("support", password="pw"))
+
+    response = client.get("/api/t/plain/not_found/")
+
+    # Django's lazy user would read the session and the user table in the error path.
+    assert response.status_code == 404
+    assert log_row(response).username == ""
+
+
+def test_a_drf_request_is_read_through_the_http_request_it_extends():
+    http_request = RequestFactory().get("/api/t/raise/not_found/")
+
+    assert log.django_request_of(Request(http_request)) is http_request
+    assert log.django_request_of(http_request) is http_request
+    assert log.django_request_of(None) is None
+
+
+def test_the_record_has_a_key_per_column_and_the_keys_named_not_columns():
+    columns = {field.attname for field in ErrorLog._meta.concrete_fields if not field.primary_key}
+
+    assert set(log.Record.__annotations__) == columns | log.NOT_COLUMNS
+    assert log.NOT_COLUMNS.isdisjoint(columns)
+    assert log.Record.__optional_keys__ <= columns
 
 
 def test_error_ids_are_unguessable_and_sortable():

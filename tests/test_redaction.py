@@ -574,6 +574,20 @@ def test_a_5_mb_body_is_stored_bounded(client, path, status):
 
 
 @pytest.mark.django_db
+def test_a_body_drf_parsed_over_the_limit_is_stored_from_its_start_bounded(client):
+    body = json.dumps({"items": [{"n": i, "text": "lorem ipsum " * 8} for i in range(2_000)]})
+    assert 65536 < len(body) < 2_500_000
+
+    response = client.post("/api/t/data/not_found/", body, content_type="application/json")
+
+    assert response.status_code == 404
+    stored = log_row(response).request_body
+    assert stored["items"][0] == {"n": 0, "text": "lorem ipsum " * 8}
+    assert TRUNCATED in json.dumps(stored)
+    assert len(json.dumps(stored)) < 65536 + 8192
+
+
+@pytest.mark.django_db
 def test_a_5_mb_text_body_is_stored_as_its_first_characters(client):
     response = client.post("/api/t/raise/not_found/", "z" * 5_000_000, content_type="text/plain")
 

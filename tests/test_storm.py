@@ -9,10 +9,10 @@ import pytest
 from django.http import HttpResponseNotFound
 from django.test import RequestFactory
 
-from apierrors.core import ids
 from apierrors.log import storm
 from apierrors.middleware import APIErrorsMiddleware
 from apierrors.models import ErrorLog
+from tests.conftest import a_record
 
 pytestmark = pytest.mark.django_db
 
@@ -107,14 +107,7 @@ def test_windows_reopen_and_codes_are_limited_apart(settings):
     gate = storm.Storm()
 
     def head(code, path="/p/"):
-        return {
-            "error_id": ids.new_error_id(),
-            "code": code,
-            "status_code": 404,
-            "method": "GET",
-            "path": path,
-            "detail_key": (code,),
-        }
+        return a_record(code=code, method="GET", path=path, detail_key=(code,))
 
     a = [head("a") for _ in range(3)]
     b = [head("b") for _ in range(2)]
@@ -134,14 +127,7 @@ def test_the_latest_full_row_is_the_one_pointed_to(settings):
     gate = storm.Storm()
 
     def head():
-        return {
-            "error_id": ids.new_error_id(),
-            "code": "c",
-            "status_code": 404,
-            "method": "GET",
-            "path": "/p/",
-            "detail_key": ("c",),
-        }
+        return a_record(code="c", method="GET", path="/p/", detail_key=("c",))
 
     first, second, third, fourth = head(), head(), head(), head()
     assert gate.decide(first, now=0.0) is None

@@ -16,13 +16,13 @@ import pytest
 from django.core.checks import run_checks
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from apierrors.catalog.sync import sync_catalog
 from apierrors.core import ids
 from apierrors.log import record as log
 from apierrors.log import writer
 from apierrors.models import ErrorLog
+from tests.conftest import a_record
 from tests.testapp.models import Widget
 
 # The writer thread opens its own connection, which a test transaction cannot wrap.
@@ -42,29 +42,24 @@ def background(settings) -> Iterator[Callable[..., None]]:
     writer.shutdown()
 
 
-def new_record(code: str = "not_found", status_code: int = 404) -> dict[str, Any]:
-    return {
-        "error_id": ids.new_error_id(),
-        "code": code,
-        "status_code": status_code,
-        "method": "GET",
-        "path": "/api/burst/",
-        "query_string": "{}",
-        "request_id": ids.new_request_id(),
-        "user_pk": "",
-        "username": "",
-        "language": "en",
-        "exception_class": "rest_framework.exceptions.NotFound",
-        "exception_message": "Not found.",
-        "traceback": "",
-        "params": {},
-        "field_errors": [],
-        "request_headers": {"Accept": "application/json"},
-        "request_body": None,
-        "response_body": {"code": code},
-        "created_at": timezone.now(),
-        "create_draft": False,
-    }
+def new_record(code: str = "not_found", status_code: int = 404) -> log.Record:
+    return a_record(
+        code=code,
+        status_code=status_code,
+        method="GET",
+        path="/api/burst/",
+        query_string="{}",
+        request_id=ids.new_request_id(),
+        language="en",
+        exception_class="rest_framework.exceptions.NotFound",
+        exception_message="Not found.",
+        traceback="",
+        params={},
+        field_errors=[],
+        request_headers={"Accept": "application/json"},
+        request_body=None,
+        response_body={"code": code},
+    )
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> float:
@@ -110,7 +105,7 @@ def test_a_burst_from_several_threads_reaches_the_database_in_batches(background
     background(BATCH_SIZE=100, QUEUE_SIZE=10_000)
     bursts = [[new_record() for _ in range(2_500)] for _ in range(4)]
 
-    def send(burst: list[dict[str, Any]]) -> None:
+    def send(burst: list[log.Record]) -> None:
         for item in burst:  # one hand-over per error, as requests make them
             log.save([item])
 
@@ -145,7 +140,7 @@ def test_a_lone_record_is_stored_without_a_flush(background):
 def test_overflow_is_counted_reported_once_and_never_waited_for(background, caplog):
     entered, gate = threading.Event(), threading.Event()
 
-    def slow_save_batch(records: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
+    def slow_save_batch(records: list[log.Record]) -> list[tuple[log.Record, str]]:
         entered.set()
         gate.wait(30)  # a log database that does not answer
         return log.save_batch(records)
@@ -315,7 +310,7 @@ def test_copy_and_insert_store_the_same_values(background):
     rows = {row["error_id"]: row for row in ErrorLog.objects.values(*columns)}
     assert len(rows) == 1 + len(many)
     for item in [one, *many]:
-        given = {key: value for key, value in item.items() if key != "create_draft"}
+        given = {key: value for key, value in item.items() if key not in log.NOT_COLUMNS}
         row = rows[item["error_id"]]
         assert {key: row[key] for key in given} == given
         # The columns the record leaves to their defaults, alike both ways.

@@ -204,13 +204,14 @@ def _template_text(message: Any, params: Mapping[str, Any]) -> str:
     """A Django message before its params are filled, in the active language; "" if unknown.
 
     ``ngettext_lazy()`` with a named count (Django's length validators) reads "" until it is
-    filled; its text for this count comes from the proxy's own plural lookup.
+    filled. Formatting it with ``str.format()`` and the params picks its text for the count,
+    and leaves that text's ``%(name)s`` placeholders as they are.
     """
     text = str(message)
     if text or not message:
         return text
     try:
-        return str(message._translate(message._get_number_value(params)))
+        return str(message.format(**params))
     except Exception:
         return ""
 

@@ -11,6 +11,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, get_script_prefix, reverse, set_script_prefix
+from rest_framework.request import Request
 
 from apierrors.conf import apierrors_settings
 from apierrors.core.entry import Entry
@@ -60,14 +61,14 @@ def reference_url(request: Any) -> str:
     configured = apierrors_settings.DOCS_URL
     if configured is not None:
         return str(configured)
-    django_request = getattr(request, "_request", request)
-    if not isinstance(django_request, HttpRequest):
+    # A DRF Request hands on the HttpRequest's attributes and methods read here.
+    if not isinstance(request, HttpRequest | Request):
         return ""
-    path = reference_path(django_request)
+    path = reference_path(request)
     if path is None:
         return ""
     try:
-        return django_request.build_absolute_uri(path)
+        return request.build_absolute_uri(path)
     except DisallowedHost:
         return ""
 

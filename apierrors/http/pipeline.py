@@ -66,7 +66,7 @@ class ErrorHandler:
         # DRF's handler runs inside the view, in its ATOMIC_REQUESTS transaction if any; the
         # middleware's once the view returned.
         self.in_view = in_view
-        self.django_request: HttpRequest | None = getattr(request, "_request", request)
+        self.django_request: HttpRequest | None = log.django_request_of(request)
         self.error_id = ids.new_error_id()
         self.sentry_event_id = ""
         log_context.bind_error_id(self.error_id)
@@ -229,7 +229,7 @@ class ErrorHandler:
             request_id_from_client=request_id_from_client(self.django_request, error.request_id),
         )
 
-        def build() -> dict[str, Any]:
+        def build() -> log.Record:
             item = log.build_record(problem, error, body, self.request, first)
             item["create_draft"] = (
                 not entry.is_known
@@ -240,7 +240,7 @@ class ErrorHandler:
             item["sentry_event_id"] = self.sentry_event_id
             return item
 
-        log.record(first, build, partial(log.light_record, first, error, self.request))
+        log.record(first, build)
 
 
 def handle(

@@ -7,7 +7,8 @@ import re
 from typing import Any, Final
 from urllib.parse import unquote_plus
 
-from django.http import HttpRequest
+from django.http import HttpRequest, RawPostDataException
+from rest_framework.request import Request
 
 from apierrors.conf import apierrors_settings
 from apierrors.log.redaction import TRUNCATED, entries, is_container, put, redact, redact_text
@@ -15,7 +16,7 @@ from apierrors.log.redaction import TRUNCATED, entries, is_container, put, redac
 _NUMBER: Final = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _LITERALS: Final = {"true": True, "false": False, "null": None}
 _SPACE: Final = " \t\n\r"
-_scanstring: Final = json.decoder.scanstring  # type: ignore[attr-defined]
+_DECODER: Final = json.JSONDecoder()
 
 
 class _Cut(Exception):
@@ -82,7 +83,7 @@ def _skip(text: str, pos: int) -> int:
 def _string(text: str, pos: int) -> tuple[str, int]:
     """The JSON string whose opening quote is at ``pos``, and where it ends."""
     try:
-        string, end = _scanstring(text, pos + 1)
+        string, end = _DECODER.raw_decode(text, pos)
     except ValueError:
         raise _Cut from None
     return string, end
@@ -143,26 +144,37 @@ def parse_form(text: str) -> dict[str, Any]:
     return {key: values[0] if len(values) == 1 else values for key, values in fields.items()}
 
 
-def _raw_body(request: HttpRequest, limit: int) -> tuple[bytes, bool] | None:
-    """Up to ``limit`` bytes of the body without reading more; (bytes, whether it was cut).
+def _raw_body(request: HttpRequest | Request, limit: int) -> tuple[bytes, bool] | None:
+    """Up to ``limit`` bytes of the body, and whether it was cut; None when it was read as a
+    stream (by a parser, or by the view) and is no longer there to read.
 
-    A body already in memory is sliced; a small one is read through ``request.body`` (so
-    others can read it too); a large one only as far as ``limit``.
+    A small body is read through ``request.body``, which keeps it for whoever reads it next; a
+    large one, or one of unknown length, no further than ``limit``. A body already in memory
+    (``request.body`` read before: DRF's JSON and form parsers read it so) is sliced.
     """
-    if hasattr(request, "_body"):
-        body = request._body
-        return body[:limit], len(body) > limit
-    if getattr(request, "_read_started", False):
-        return None
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
+    declared = _declared_length(request)
     if 0 < declared <= limit:
-        body = request.body
+        try:
+            body = request.body
+        except RawPostDataException:
+            return None
         return body[:limit], len(body) > limit
     chunk = request.read(limit + 1)
-    return chunk[:limit], len(chunk) > limit or declared > limit
+    if not chunk and declared <= 0:
+        return b"", False
+    try:
+        body = request.body
+    except RawPostDataException:
+        # Not in memory: the chunk is its head, or nothing when a parser read it all.
+        return (chunk[:limit], len(chunk) > limit or declared > limit) if chunk else None
+    return body[:limit], len(body) > limit
+
+
+def _declared_length(request: HttpRequest | Request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
 
 
 def body_from_text(raw: bytes, content_type: str, was_cut: bool) -> Any:
@@ -190,42 +202,49 @@ def body_from_text(raw: bytes, content_type: str, was_cut: bool) -> Any:
 def request_body(request: Any) -> Any:
     """What the request carried, bounded and redacted.
 
-    The data a parser already produced (DRF's ``request.data``, Django's ``POST`` and
-    ``FILES``) is used as it is: files become their name and size. An unread body is read up
-    to LOG["MAX_BODY"] bytes and parsed here without recursion; a multipart body nobody parsed is
-    not parsed here (that would spool its files in the error path): its type and size stand in.
+    A body still there to read is read up to LOG["MAX_BODY"] bytes and parsed here without
+    recursion. A body a parser read as a stream is taken as it left it, DRF's
+    ``request.data`` or Django's ``POST`` and ``FILES`` (files become their name and size);
+    taking it then parses nothing. A multipart body nobody parsed is not parsed here (that would
+    spool its files in the error path): its type and size stand in.
     """
-    from rest_framework.request import Empty as NotParsed
-
-    django_request = getattr(request, "_request", request)
-    if not isinstance(django_request, HttpRequest):
+    if not isinstance(request, HttpRequest | Request):
         return None
-    parsed = getattr(request, "_full_data", None) if request is not django_request else None
-    # Nothing parsed, or a parser failed (None, or an empty container): the body may still be
-    # unread.
-    if parsed is None or parsed is NotParsed or (is_container(parsed) and not parsed):
-        return _unparsed_body(django_request)
-    return redact(parsed)
-
-
-def _unparsed_body(request: HttpRequest) -> Any:
-    if hasattr(request, "_post"):
-        files = getattr(request, "_files", None) or {}
-        data = dict(entries(request._post)) | dict(entries(files))
-        return redact(data) if data else None
     content_type = request.META.get("CONTENT_TYPE", "") or ""
-    declared = request.META.get("CONTENT_LENGTH") or ""
-    if content_type.startswith("multipart/"):
-        return {
-            "content_type": content_type.split(";")[0],
-            "size": int(declared) if declared.isdigit() else None,
-            TRUNCATED: "multipart body not parsed",
-        }
+    multipart = content_type.startswith("multipart/")
     try:
         read = _raw_body(request, apierrors_settings.LOG["MAX_BODY"])
     except Exception:
         return None
-    return body_from_text(read[0], content_type, read[1]) if read and read[0] else None
+    if read is None:  # read as a stream: what its parser made of it, if anything
+        parsed = _parsed_body(request)
+        if parsed is not None:
+            return parsed
+    elif not multipart:
+        raw, was_cut = read
+        return body_from_text(raw, content_type, was_cut) if raw else None
+    if not multipart:
+        return None
+    declared = request.META.get("CONTENT_LENGTH") or ""
+    return {
+        "content_type": content_type.split(";")[0],
+        "size": int(declared) if declared.isdigit() else None,
+        TRUNCATED: "multipart body not parsed",
+    }
+
+
+def _parsed_body(request: HttpRequest | Request) -> Any:
+    """What a parser made of a body it read, redacted; None when it made nothing of it."""
+    try:
+        if isinstance(request, Request):
+            parsed = request.data
+        else:
+            parsed = dict(entries(request.POST)) | dict(entries(request.FILES))
+    except Exception:  # the stream was read by something other than a parser
+        return None
+    if parsed is None or (is_container(parsed) and not parsed):
+        return None
+    return redact(parsed)
 
 
 def request_headers(request: HttpRequest) -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connections, transaction
 from django.db.models import Count, OuterRef, Subquery, Sum
@@ -20,6 +20,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apierrors.models import ErrorCount, ErrorLog
+
+if TYPE_CHECKING:
+    from apierrors.log.record import Record
 
 HOUR = datetime.timedelta(hours=1)
 
@@ -37,7 +40,7 @@ def next_hour(moment: datetime.datetime) -> datetime.datetime:
     return start if start == moment else start + HOUR
 
 
-def add(records: Iterable[dict[str, Any]], alias: str) -> None:
+def add(records: Iterable[Record], alias: str) -> None:
     """Count ``records`` (rows just inserted, in this transaction) in their code's hours.
 
     One upsert for the batch, keys in sorted order: writers of several processes lock the
@@ -62,7 +65,7 @@ def add(records: Iterable[dict[str, Any]], alias: str) -> None:
                 _increment(cursor, row, alias)
 
 
-def _counted(records: Iterable[dict[str, Any]], alias: str) -> list[tuple[Any, Any, int]]:
+def _counted(records: Iterable[Record], alias: str) -> list[tuple[Any, Any, int]]:
     """The batch's counts as (code, hour as the database stores it, count), in key order."""
     counted = Counter((item["code"], hour_of(item["created_at"])) for item in records)
     field = ErrorCount._meta.get_field("hour")
@@ -94,7 +97,7 @@ def _on_conflict(alias: str) -> str:
     )
 
 
-def upsert(records: Iterable[dict[str, Any]], alias: str) -> tuple[str, list[Any]]:
+def upsert(records: Iterable[Record], alias: str) -> tuple[str, list[Any]]:
     """``add()``'s statement where the database has ``ON CONFLICT``: for a caller that joins it
     to the statement inserting the rows (one round trip, one implicit transaction)."""
     insert, params = _insert(_counted(records, alias), alias)

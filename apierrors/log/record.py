@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import functools
 import itertools
 import json
@@ -9,14 +10,14 @@ import logging
 import sys
 import time
 import traceback
-from collections.abc import Callable
-from typing import Any, Final
+from collections.abc import Callable, Mapping
+from typing import Any, Final, Literal, TypedDict, get_args
 
 from django.core import mail
 from django.db import connections, models, router, transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.functional import empty
+from django.utils.functional import LazyObject
 
 from apierrors.catalog import drafts
 from apierrors.conf import apierrors_settings
@@ -32,26 +33,91 @@ logger = logging.getLogger("apierrors.log")
 
 # Attribute of the Django request holding the log steps the middleware runs after the view.
 PENDING_ATTR: Final = "_apierrors_pending"
-Record = dict[str, Any]
+
+
+class _EveryRow(TypedDict):
+    """The keys of every record: the light row's columns, and two that are not columns."""
+
+    error_id: str
+    code: str
+    status_code: int
+    method: str
+    path: str
+    query_string: str
+    request_id: str
+    request_id_from_client: bool
+    user_pk: str
+    username: str
+    language: str
+    exception_class: str
+    created_at: datetime.datetime
+    # Not columns: what storm control calls the same error (detail_key()), and whether to
+    # create a draft catalog entry for an unknown code.
+    detail_key: tuple[Any, ...]
+    create_draft: bool
+
+
+class Record(_EveryRow, total=False):
+    """One error's ErrorLog row as plain data, built inside the handler and saved later.
+
+    head() makes the keys every row has; build_record() adds a full row's detail. A light row
+    (storm control trimmed its detail) leaves the detail columns to their defaults and names in
+    ``detail_from`` the full row standing for it; fit() adds ``cut`` to a row it had to cut.
+    JSON columns hold any JSON value.
+    """
+
+    exception_message: str
+    traceback: str
+    params: Any
+    field_errors: Any
+    request_headers: Any
+    request_body: Any
+    response_body: Any
+    response_text: str
+    sentry_event_id: str
+    detail_from: str
+    cut: dict[str, int]
+
+
+# Keys of a record that are not ErrorLog columns.
+NOT_COLUMNS: Final = frozenset({"create_draft", "detail_key"})
 # Frames of a traceback that tell one error from another (a recursion repeats itself).
 MAX_SHAPE_FRAMES: Final = 100
 
 
-def _user(request: Any) -> tuple[str, str]:
+def django_request_of(request: Any) -> HttpRequest | None:
+    """The Django HttpRequest: ``request`` itself, or the one a DRF Request extends.
+
+    DRF's Request extends the HttpRequest by composition and hands on every attribute and
+    method it does not define itself (DRF's guide to requests, "Standard HttpRequest
+    attributes"): a method read through it is the HttpRequest's own, bound to that request.
+    """
+    if isinstance(request, HttpRequest):
+        return request
+    bound_to = getattr(getattr(request, "get_full_path", None), "__self__", None)
+    return bound_to if isinstance(bound_to, HttpRequest) else None
+
+
+def _user(django_request: HttpRequest | None) -> tuple[str, str]:
     """The user as far as it was already known: never authenticates, never queries.
 
     DRF's ``request.user`` authenticates on first access, and again after an authenticator
     raised something other than an APIException: touching it here could raise, or query a
-    connection the view's failure left unusable. The Django request's own attribute is read,
-    and only when something already resolved it.
+    connection the view's failure left unusable. The Django request's own ``user`` is read
+    instead, where DRF sets the user it authenticated, ``auth`` beside it. Until then it holds
+    what Django's AuthenticationMiddleware put there, a lazy user that reads the session and
+    the database when first used: that one is not read.
     """
-    django_request = getattr(request, "_request", request)
+    if django_request is None:
+        return "", ""
+    attributes = vars(django_request)
+    user = attributes.get("user")
     try:
-        user = django_request.__dict__.get("user")
-        wrapped = getattr(user, "_wrapped", user)
-        if wrapped is None or wrapped is empty or not getattr(wrapped, "is_authenticated", False):
+        if isinstance(user, LazyObject) and "auth" not in attributes:
             return "", ""
-        return column_text(wrapped.pk, 64), column_text(wrapped.get_username(), 150)
+        if user is None or not getattr(user, "is_authenticated", False):
+            return "", ""
+        return column_text(user.pk, 64), column_text(user.get_username(), 150)
     except Exception:
         return "", ""
 
@@ -110,43 +176,28 @@ def detail_key(error: ClientError, exc: BaseException | None) -> tuple[Any, ...]
 def head(
     error: ClientError, problem: Problem, request: Any, *, request_id_from_client: bool = False
 ) -> Record:
-    """What storm control decides on, cheap to make for every error; the light row is made of
-    it. The path is the request's own: light_record() and build_record() redact it."""
+    """The keys every row has, redacted and bounded: what storm control decides on, and the
+    whole of a light row."""
     exc = problem.exc
-    django_request = getattr(request, "_request", request)
+    django_request = django_request_of(request)
+    user_pk, username = _user(django_request)
+    # One character more than the column: redact_text() then marks the cut.
+    path = safe_str(getattr(django_request, "path", "") or "")[: storm.MAX_PATH_LENGTH + 1]
     return {
         "error_id": error.error_id,
         "code": column_text(error.code, 100),
         "status_code": error.status_code,
         "method": column_text(getattr(django_request, "method", "") or "", 16),
-        # One character more than the column: redact_text() then marks the cut.
-        "path": safe_str(getattr(django_request, "path", "") or "")[: storm.MAX_PATH_LENGTH + 1],
-        "language": column_text(error.language, 16),
-        "request_id_from_client": request_id_from_client,
-        "exception_class": _class_path(exc) if exc is not None else "",
-        "created_at": timezone.now(),
-        # Not a column: what storm control calls the same error.
-        "detail_key": detail_key(error, exc),
-    }
-
-
-def light_record(first: Record, error: ClientError, request: Any) -> Record:
-    """The row every error keeps, storm or not: its light columns, redacted and bounded.
-
-    A light row (storm control trimmed its detail) is this with ``detail_from`` set.
-    """
-    django_request = getattr(request, "_request", request)
-    user_pk, username = _user(request) if request is not None else ("", "")
-    return {
-        **first,
-        "path": redact_text(first["path"], storm.MAX_PATH_LENGTH, single_line=True),
-        "query_string": (
-            query_string(django_request) if isinstance(django_request, HttpRequest) else ""
-        ),
+        "path": redact_text(path, storm.MAX_PATH_LENGTH, single_line=True),
+        "query_string": query_string(django_request) if django_request is not None else "",
         "request_id": column_text(error.request_id, 128),
+        "request_id_from_client": request_id_from_client,
         "user_pk": user_pk,
         "username": username,
-        # Not a column: whether to create a draft catalog entry for an unknown code.
+        "language": column_text(error.language, 16),
+        "exception_class": _class_path(exc) if exc is not None else "",
+        "created_at": timezone.now(),
+        "detail_key": detail_key(error, exc),
         "create_draft": False,
     }
 
@@ -158,20 +209,19 @@ def build_record(
     request: Any,
     head_record: Record | None = None,
 ) -> Record:
-    """The full ErrorLog row as plain data; built inside the handler, written later.
+    """The full ErrorLog row as plain data: the error's head() and its detail.
 
     Everything that came from outside is redacted and bounded (apierrors.log.redaction), and every
     value fits its column, so no client input can make the row fail to save.
     """
     exc = problem.exc
-    django_request = getattr(request, "_request", request)
-    first = head_record or head(error, problem, request)
+    django_request = django_request_of(request)
     # What the client was sent, redacted like the rest: formats may echo params.
     redacted_body = redact(body)
-    record: Record = {
-        **light_record(first, error, request),
+    return {
+        **(head_record or head(error, problem, request)),
         "exception_message": redact_text(safe_str(exc)) if exc is not None else "",
-        "traceback": "",
+        "traceback": _traceback(exc) if exc is not None and error.status_code >= 500 else "",
         "params": redact(problem.params),
         "field_errors": redact(
             [
@@ -179,35 +229,30 @@ def build_record(
                 for item in problem.field_errors[: apierrors_settings.LOG["MAX_ITEMS"]]
             ]
         ),
-        "request_headers": {},
-        "request_body": None,
+        "request_headers": request_headers(django_request) if django_request is not None else {},
+        "request_body": request_body(request),
         "response_body": redacted_body,
         # The body as sent: a JSON column may reorder keys (PostgreSQL's jsonb does).
         "response_text": body_text(redacted_body),
     }
-    if isinstance(django_request, HttpRequest):
-        record["request_headers"] = request_headers(django_request)
-        record["request_body"] = request_body(request)
-    if exc is not None and error.status_code >= 500:
-        record["traceback"] = _traceback(exc)
-    return record
 
 
-def record(first: Record, build: Callable[[], Record], light: Callable[[], Record]) -> None:
+def record(first: Record, build: Callable[[], Record]) -> None:
     """Save an error's row: its full record (``build()``), or, when storm control trims the
-    detail, its light record (``light()``) pointing to an earlier full row of the same error.
-    ``first`` is the error's head(): only the record saved is built."""
+    detail, its head() ``first`` as a light row pointing to an earlier full row of the same
+    error. Only the record saved is built."""
     detail_from = storm.decide(first)
     if detail_from is None:
         item = build()
     else:
-        item = light()
+        item = first
         item["detail_from"] = detail_from
     save([item])
 
 
-# What gives way first when a row is over LOG["MAX_ROW_BYTES"]: least useful to support first.
-CUT_ORDER: Final = (
+# The parts of a row that may be cut to fit LOG["MAX_ROW_BYTES"], in the order they give way:
+# least useful to support first.
+CutPart = Literal[
     "request_body",
     "request_headers",
     "response_body",
@@ -218,7 +263,8 @@ CUT_ORDER: Final = (
     "exception_message",
     "traceback",
     "path",
-)
+]
+CUT_ORDER: Final[tuple[CutPart, ...]] = get_args(CutPart)
 # A part of this size or less is never cut: it would save less than its marker costs.
 _KEPT_WHOLE: Final = 64
 
@@ -232,7 +278,7 @@ def _size(value: Any) -> int:
     return len(json.dumps(value, ensure_ascii=False, default=str).encode())
 
 
-def _shrunk(name: str, value: Any, room: int) -> Any:
+def _shrunk(name: CutPart, value: Any, room: int) -> Any:
     """``value`` within ``room`` bytes: a text keeps its head (a traceback its tail), a JSON
     part becomes a marker saying how big it was."""
     if isinstance(value, str):
@@ -268,7 +314,7 @@ def after_response(request: Any, step: Callable[[], None]) -> None:
     """Run ``step`` once the view returned, when the middleware runs after it: outside the view's
     transaction (under ATOMIC_REQUESTS, the database lock it may hold is released by then);
     now without the middleware. A step must not raise."""
-    pending = getattr(getattr(request, "_request", request), PENDING_ATTR, None)
+    pending = getattr(request, PENDING_ATTR, None)
     if pending is None:
         step()
     else:
@@ -423,7 +469,7 @@ _AS_IS_VALUES: Final = (str, int)
 COPY_FROM_ROWS: Final = 4
 
 
-def insert_rows(records: list[dict[str, Any]], alias: str) -> None:
+def insert_rows(records: list[Record], alias: str) -> None:
     """The rows as ``bulk_create`` would send them, values prepared by each field: on
     PostgreSQL with psycopg 3, ``COPY ... FROM STDIN`` from COPY_FROM_ROWS rows on; else one
     multi-row INSERT per batch, or a few where the backend caps a statement's variables
@@ -466,9 +512,11 @@ def prepared_rows(records: list[Record], alias: str) -> list[list[Any]]:
             # Let waiting request threads of this process in between rows, as a batch
             # prepared in one go would keep them waiting for the GIL (their p99 shows it).
             time.sleep(0)
+        # Read by column name: a field's name is not a key mypy can check.
+        columns: Mapping[str, object] = item
         row = []
         for field, plain in zip(fields, as_is, strict=True):
-            value = item[field.attname] if field.attname in item else field.get_default()
+            value = columns[field.attname] if field.attname in columns else field.get_default()
             if not (plain and type(value) in _AS_IS_VALUES):
                 value = field.get_db_prep_save(value, connection)
             row.append(value)
@@ -523,11 +571,7 @@ def copy_rows(records: list[Record], alias: str) -> None:
             copy.write_row(row)
 
 
-# Keys of a record that are not ErrorLog columns.
-NOT_COLUMNS: Final = frozenset({"create_draft", "detail_key"})
-
-
-def log_line(item: dict[str, Any], *, reason: str) -> None:
+def log_line(item: Record, *, reason: str) -> None:
     """The record as one structured log line: nothing is lost when the table is not there."""
     payload = {k: v for k, v in item.items() if k not in NOT_COLUMNS}
     logger.error(

@@ -6,10 +6,13 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from apierrors.conf import apierrors_settings
 from apierrors.log.redaction import redact_text
+
+if TYPE_CHECKING:
+    from apierrors.log.record import Record
 
 logger = logging.getLogger("apierrors.storm")
 
@@ -18,8 +21,6 @@ logger = logging.getLogger("apierrors.storm")
 MAX_TRACKED: Final = 10_000
 # The ErrorLog path column.
 MAX_PATH_LENGTH: Final = 2048
-
-Record = dict[str, Any]
 
 
 @dataclass(slots=True)

@@ -9,20 +9,22 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django.core.signals import setting_changed
 from django.db import connections
 from django.dispatch import receiver
 
+if TYPE_CHECKING:
+    from apierrors.log.record import Record
+
 logger = logging.getLogger("apierrors.log")
 
-Record = dict[str, Any]
 # Saves a batch; returns the records the database refused for what they hold, each with why;
 # raises when the database itself failed (the batch is then tried again).
-SaveBatch = Callable[[list[Record]], list[tuple[Record, str]]]
+SaveBatch = Callable[[list["Record"]], list[tuple["Record", str]]]
 # Hands a record that will not be stored to Python logging, whole, with the reason why.
-GiveUp = Callable[[Record, str], None]
+GiveUp = Callable[["Record", str], None]
 
 # Seconds between two reports of records dropped by a full queue.
 REPORT_INTERVAL: Final = 10.0

@@ -13,6 +13,7 @@ urlpatterns = [
     path("marked-raise/<str:kind>/", views.marked_raise),
     path("plain-discarding/<str:kind>/", views.plain_discarding),
     path("override/<str:kind>/", views.FormatOverrideView.as_view()),
+    path("session-raise/<str:kind>/", views.SessionRaiseView.as_view()),
     path("plain/<str:kind>/", views.plain_raise),
     path("plain-write/<str:kind>/", views.plain_write),
     path("data/<str:kind>/", views.DataView.as_view()),

@@ -10,6 +10,7 @@ from django.db import DatabaseError, OperationalError, connection
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from rest_framework import exceptions as drf_exceptions
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -186,6 +187,13 @@ def status_tagging_exception_handler(exc: Exception, context: dict) -> Response:
 
 class FormatOverrideView(RaiseView):
     error_format = "catalog"
+
+
+class SessionRaiseView(RaiseView):
+    """Authenticates with Django's session: DRF takes the user Django's middleware left."""
+
+    authentication_classes = [SessionAuthentication]
+    permission_classes = [IsAuthenticated]
 
 
 def plain_raise(request: HttpRequest, kind: str) -> JsonResponse:
