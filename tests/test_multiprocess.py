@@ -363,6 +363,11 @@ def bump_elsewhere(cache: Any, server: redis.Redis, version: str, *, publish: bo
     cache.set(VERSION_KEY, version, timeout=None)
     if publish:
         server.publish(cache.make_key(VERSION_KEY), version)
+        # Redis answers the next command only after it wrote the message to every subscriber's
+        # socket: once this PING returns, the next request of the process under test can read
+        # it, as a request arriving after an edit would (on a loaded machine the PUBLISH reply
+        # alone can come first).
+        server.ping()
 
 
 class Clock:
