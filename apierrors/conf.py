@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Final
 
 from django.conf import settings
@@ -187,9 +188,24 @@ class APIErrorsSettings:
 apierrors_settings = APIErrorsSettings()
 
 
+def clear_on_change(
+    *caches: Callable[[], None], settings: frozenset[str] = frozenset({SETTING_NAME})
+) -> None:
+    """Call each of ``caches`` (a memo's ``cache_clear``, or any function that forgets) whenever
+    one of ``settings`` changes (``override_settings`` in tests): each module that keeps what it
+    read from settings registers its own forgetting here, beside the memo."""
+
+    def forget(*, setting: str, **kwargs: Any) -> None:
+        if setting in settings:
+            for clear in caches:
+                clear()
+
+    setting_changed.connect(forget, weak=False)
+
+
 @receiver(setting_changed)
 def reload_settings(*, setting: str, **kwargs: Any) -> None:
-    """Forget what was read when APIERRORS changes; each cache built from it has its own
-    receiver beside it."""
+    """Forget what was read when APIERRORS changes; each cache built from it forgets too, through
+    clear_on_change() beside it."""
     if setting == SETTING_NAME:
         apierrors_settings.reload()

@@ -120,9 +120,15 @@ def shipped_translation(msgid: str, language: str) -> str | None:
     return text
 
 
+# The settings the site's languages are read from: what they change is forgotten here and in
+# apierrors.http.language. This receiver is not conf.clear_on_change(): the core imports this
+# module, and the core imports nothing of conf.
+LANGUAGE_SETTINGS: Final = frozenset({"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"})
+
+
 @receiver(setting_changed)
 def _forget(*, setting: str, **kwargs: Any) -> None:
-    if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"}:
+    if setting in LANGUAGE_SETTINGS:
         for cached in (supported_languages, site_language, default_language):
             cached.cache_clear()
         _translated.clear()

@@ -6,11 +6,9 @@ import functools
 from collections.abc import Callable
 from typing import Any, Final, TypeVar
 
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
-from apierrors.conf import apierrors_settings
+from apierrors.conf import apierrors_settings, clear_on_change
 from apierrors.core.error import ClientError
 from apierrors.formats.base import Formatter, dotted_path, json_pointer
 
@@ -113,7 +111,4 @@ def formatter_for(path: str, view: Any = None, callback: Any = None) -> Formatte
     return get_formatter(format_name_for(path, view, callback))
 
 
-@receiver(setting_changed)
-def _forget(*, setting: str, **kwargs: Any) -> None:
-    if setting == "APIERRORS":
-        get_formatter.cache_clear()
+clear_on_change(get_formatter.cache_clear)

@@ -7,13 +7,11 @@ from typing import Any, Final
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, get_script_prefix, reverse, set_script_prefix
 from rest_framework.request import Request
 
-from apierrors.conf import apierrors_settings
+from apierrors.conf import apierrors_settings, clear_on_change
 from apierrors.core.entry import Entry
 
 # The URL name of the page in apierrors.urls, under its namespace.
@@ -92,7 +90,4 @@ def doc_url_for(entry: Entry, request: Any) -> str:
     return entry_doc_url(entry, reference_url(request))
 
 
-@receiver(setting_changed)
-def _forget(*, setting: str, **kwargs: Any) -> None:
-    if setting in {"ROOT_URLCONF", "FORCE_SCRIPT_NAME"}:
-        _mounted_at.cache_clear()
+clear_on_change(_mounted_at.cache_clear, settings=frozenset({"ROOT_URLCONF", "FORCE_SCRIPT_NAME"}))

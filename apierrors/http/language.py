@@ -9,13 +9,12 @@ from typing import Any, Final, TypeVar
 
 from django.conf import settings
 from django.conf.urls.i18n import is_language_prefix_patterns_used
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
-from apierrors.i18n import default_language, site_language, supported_languages
+from apierrors.conf import clear_on_change
+from apierrors.i18n import LANGUAGE_SETTINGS, default_language, site_language, supported_languages
 
 T = TypeVar("T")
 
@@ -180,8 +179,9 @@ def vary_on_language(response: HttpResponse) -> None:
         patch_vary_headers(response, ["Accept-Language"])
 
 
-@receiver(setting_changed)
-def _forget(*, setting: str, **kwargs: Any) -> None:
-    if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"}:
-        for cached in (_best, _django_choice, _site_choice):
-            cached.cache_clear()
+clear_on_change(
+    _best.cache_clear,
+    _django_choice.cache_clear,
+    _site_choice.cache_clear,
+    settings=LANGUAGE_SETTINGS,
+)

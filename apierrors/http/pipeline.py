@@ -11,8 +11,7 @@ from functools import partial
 from http.client import responses
 from typing import Any, Final
 
-from django.core.signals import got_request_exception, setting_changed
-from django.dispatch import receiver
+from django.core.signals import got_request_exception
 from django.http import HttpRequest, HttpResponse
 from django.utils.log import log_response
 from rest_framework.views import set_rollback
@@ -20,7 +19,7 @@ from rest_framework.views import set_rollback
 from apierrors import i18n
 from apierrors.catalog import drafts
 from apierrors.catalog.store import catalog
-from apierrors.conf import DEFAULTS, apierrors_settings
+from apierrors.conf import DEFAULTS, apierrors_settings, clear_on_change
 from apierrors.core import ids
 from apierrors.core.entry import LAST_RESORT, Entry
 from apierrors.core.error import client_error
@@ -47,10 +46,7 @@ def exception_map() -> dict[type[BaseException], Resolver]:
     return resolvers_with(apierrors_settings.EXCEPTION_CODES)
 
 
-@receiver(setting_changed)
-def _forget(*, setting: str, **kwargs: Any) -> None:
-    if setting == "APIERRORS":
-        exception_map.cache_clear()
+clear_on_change(exception_map.cache_clear)
 
 
 class ErrorHandler:

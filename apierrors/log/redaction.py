@@ -10,11 +10,9 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from django.core.files.uploadedfile import UploadedFile
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
-from apierrors.conf import DEFAULTS, apierrors_settings
+from apierrors.conf import DEFAULTS, apierrors_settings, clear_on_change
 from apierrors.core.controls import escape_controls
 
 REDACTED: Final = "[redacted]"
@@ -504,7 +502,4 @@ def put(target: Any, key: Any, value: Any) -> None:
         target.append(value)
 
 
-@receiver(setting_changed)
-def _forget(*, setting: str, **kwargs: Any) -> None:
-    if setting == "APIERRORS":
-        policy.cache_clear()
+clear_on_change(policy.cache_clear)
