@@ -15,12 +15,10 @@ from typing import TYPE_CHECKING, Any, Final
 
 from django.conf import settings
 from django.core.cache import caches
-from django.core.signals import setting_changed
 from django.db import DatabaseError, connections, router, transaction
-from django.dispatch import receiver
 from modeltranslation.utils import build_localized_fieldname
 
-from apierrors.conf import apierrors_settings
+from apierrors.conf import apierrors_settings, clear_on_change
 from apierrors.core.entry import GENERIC_CODES, LAST_RESORT, Entry
 from apierrors.i18n import default_language, fallback_chain, shipped_translation
 from apierrors.models import TRANSLATED_FIELDS, ErrorCode, normalize_code
@@ -353,7 +351,4 @@ def _publish_version() -> None:
     catalog.invalidate()
 
 
-@receiver(setting_changed)
-def _forget(*, setting: str, **kwargs: Any) -> None:
-    if setting in {"APIERRORS", "CACHES"}:
-        version_watch.reset()
+clear_on_change(version_watch.reset, settings=frozenset({"APIERRORS", "CACHES"}))
